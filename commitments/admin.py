@@ -1,0 +1,191 @@
+import hashlib
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate
+
+
+class AppendOnlyAdminMixin:
+    """History is public and append-only: nobody edits or deletes it, not even staff."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = (
+        "number",
+        "title",
+        "starts_on",
+        "due_on",
+        "original_due_on",
+        "status",
+        "progress",
+        "completed_on",
+    )
+    show_change_link = True
+
+
+class CommitmentInline(admin.TabularInline):
+    model = Commitment
+    extra = 0
+    fields = ("number", "ogp_id", "title", "lead_institution")
+    autocomplete_fields = ["lead_institution"]
+    show_change_link = True
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(admin.ModelAdmin):
+    list_display = ("title", "state", "number", "starts_on", "ends_on", "status")
+    list_filter = ("state", "status")
+    search_fields = ("title",)
+    autocomplete_fields = ["state"]
+    inlines = [CommitmentInline]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(admin.ModelAdmin):
+    list_display = ("ogp_id", "title", "action_plan", "lead_institution", "starts_on", "ends_on")
+    list_filter = (
+        "action_plan__state",
+        "action_plan",
+        "theme",
+        "access_to_information",
+        "civic_participation",
+        "public_accountability",
+        "technology_and_innovation",
+        "irm_completion",
+    )
+    search_fields = ("ogp_id", "title", "short_title", "lead_institution__name", "theme")
+    autocomplete_fields = ["action_plan", "lead_institution", "supporting_institutions"]
+    list_select_related = ("action_plan__state", "lead_institution")
+    fieldsets = (
+        (None, {"fields": ("action_plan", "number", "ogp_id", "title", "short_title", "theme")}),
+        (_("Institutions"), {"fields": ("lead_institution", "supporting_institutions")}),
+        (_("Content"), {"fields": ("problem", "status_quo", "objective", "description")}),
+        (
+            _("OGP values"),
+            {
+                "fields": (
+                    "access_to_information",
+                    "civic_participation",
+                    "public_accountability",
+                    "technology_and_innovation",
+                )
+            },
+        ),
+        (_("Dates"), {"fields": ("starts_on", "ends_on")}),
+        (
+            _("IRM assessment"),
+            {
+                "fields": (
+                    "irm_potential_impact",
+                    "irm_potential_for_results",
+                    "irm_completion",
+                    "irm_did_it_open_government",
+                )
+            },
+        ),
+        (None, {"fields": ("is_illustrative",)}),
+    )
+    inlines = [MilestoneInline]
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+    fields = ("title", "kind", "url", "file", "sha256", "organisation", "submitted_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        # Evidence is added from its own form, which checks the file and hashes it.
+        return False
+
+
+class StatusUpdateInline(AppendOnlyAdminMixin, admin.TabularInline):
+    model = StatusUpdate
+    extra = 0
+    fields = ("created_at", "old_status", "new_status", "new_progress", "note", "author")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "due_on", "status", "progress", "last_activity_at")
+    list_filter = ("status", "commitment__action_plan__state")
+    search_fields = ("title", "commitment__ogp_id", "commitment__title")
+    autocomplete_fields = ["commitment"]
+    list_select_related = ("commitment",)
+    date_hierarchy = "due_on"
+    inlines = [EvidenceInline, StatusUpdateInline]
+
+
+class EvidenceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Evidence
+        fields = [
+            "milestone",
+            "kind",
+            "title",
+            "description",
+            "file",
+            "url",
+            "organisation",
+            "submitted_by",
+            "submitted_at",
+            "retracted_at",
+            "retracted_by",
+            "retraction_reason",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload and hasattr(upload, "chunks"):
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+            self.instance.sha256 = digest.hexdigest()
+            self.instance.original_filename = upload.name[:255]
+        if bool(cleaned.get("url")) == bool(upload):
+            raise forms.ValidationError(_("Give a file or a link: one of the two."))
+        return cleaned
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    form = EvidenceAdminForm
+    list_display = ("title", "kind", "milestone", "organisation", "submitted_at", "retracted_at")
+    list_filter = ("kind", "milestone__commitment__action_plan__state", "retracted_at")
+    search_fields = ("title", "description", "url", "sha256", "milestone__commitment__ogp_id")
+    autocomplete_fields = ["milestone", "organisation", "submitted_by", "retracted_by"]
+    readonly_fields = ("sha256",)
+    list_select_related = ("milestone__commitment", "organisation")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("milestone", "old_status", "new_status", "new_progress", "author", "created_at")
+    list_filter = ("new_status", "milestone__commitment__action_plan__state")
+    search_fields = ("note", "milestone__title", "milestone__commitment__ogp_id")
+    list_select_related = ("milestone__commitment", "author")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,383 @@
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from states.models import Organisation, State
+
+
+class ActionPlan(models.Model):
+    class Status(models.TextChoices):
+        CO_CREATION = "co_creation", _("Co-creation")
+        IMPLEMENTATION = "implementation", _("In implementation")
+        FINISHED = "finished", _("Finished")
+
+    state = models.ForeignKey(
+        State, verbose_name=_("state"), on_delete=models.PROTECT, related_name="action_plans"
+    )
+    number = models.PositiveSmallIntegerField(
+        _("action plan number"), help_text=_("1 for the state's first action plan, and so on.")
+    )
+    title = models.CharField(_("title"), max_length=300)
+    starts_on = models.DateField(_("period start"))
+    ends_on = models.DateField(_("period end"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.CO_CREATION
+    )
+    source_url = models.URLField(_("source URL"), blank=True, max_length=500)
+
+    class Meta:
+        ordering = ["state", "-starts_on"]
+        verbose_name = _("action plan")
+        verbose_name_plural = _("action plans")
+        constraints = [
+            models.UniqueConstraint(fields=["state", "number"], name="action_plan_number_unique"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="action_plan_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.starts_on.year}-{self.ends_on.year})"
+
+
+class Commitment(models.Model):
+    """A commitment of an action plan, with OGP's template fields and the IRM assessment."""
+
+    class PotentialImpact(models.TextChoices):
+        # IRM scale for action plans before 2020.
+        NONE = "none", _("None")
+        MINOR = "minor", _("Minor")
+        MODERATE = "moderate", _("Moderate")
+        TRANSFORMATIVE = "transformative", _("Transformative")
+
+    class PotentialForResults(models.TextChoices):
+        # IRM scale from 2020 onward.
+        UNCLEAR = "unclear", _("Unclear")
+        MODEST = "modest", _("Modest")
+        SUBSTANTIAL = "substantial", _("Substantial")
+
+    class Completion(models.TextChoices):
+        NO_EVIDENCE = "no_evidence", _("No evidence available")
+        NOT_STARTED = "not_started", pgettext_lazy("IRM completion", "Not started")
+        LIMITED = "limited", _("Limited")
+        SUBSTANTIAL = "substantial", _("Substantial")
+        COMPLETE = "complete", _("Complete")
+
+    class OpenGovernment(models.TextChoices):
+        WORSENED = "worsened", _("Worsened")
+        NO_CHANGE = "no_change", _("Did not change")
+        MARGINAL = "marginal", _("Marginal")
+        MAJOR = "major", _("Major")
+        OUTSTANDING = "outstanding", _("Outstanding")
+
+    action_plan = models.ForeignKey(
+        ActionPlan,
+        verbose_name=_("action plan"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+    )
+    ogp_id = models.CharField(
+        _("OGP identifier"),
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z]{2,6}[0-9]{2,5}$",
+                _("Use OGP's identifier format: capital letters then digits, e.g. MXNLE0001."),
+            )
+        ],
+    )
+    number = models.PositiveSmallIntegerField(_("commitment number"))
+    title = models.CharField(_("title"), max_length=300)
+    short_title = models.CharField(_("short title"), max_length=120, blank=True)
+    lead_institution = models.ForeignKey(
+        Organisation,
+        verbose_name=_("lead institution"),
+        on_delete=models.PROTECT,
+        related_name="led_commitments",
+    )
+    supporting_institutions = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("supporting institutions"),
+        related_name="supported_commitments",
+        blank=True,
+    )
+    problem = models.TextField(_("public problem"), blank=True)
+    status_quo = models.TextField(_("status quo"), blank=True)
+    objective = models.TextField(_("objective"), blank=True)
+    description = models.TextField(_("what the commitment does"), blank=True)
+    theme = models.CharField(_("theme"), max_length=120, blank=True)
+    access_to_information = models.BooleanField(_("access to information"), default=False)
+    civic_participation = models.BooleanField(_("civic participation"), default=False)
+    public_accountability = models.BooleanField(_("public accountability"), default=False)
+    technology_and_innovation = models.BooleanField(
+        _("technology and innovation for transparency and accountability"), default=False
+    )
+    starts_on = models.DateField(_("start date"))
+    ends_on = models.DateField(_("end date"))
+    irm_potential_impact = models.CharField(
+        _("IRM potential impact"), max_length=20, choices=PotentialImpact.choices, blank=True
+    )
+    irm_potential_for_results = models.CharField(
+        _("IRM potential for results"),
+        max_length=20,
+        choices=PotentialForResults.choices,
+        blank=True,
+    )
+    irm_completion = models.CharField(
+        _("IRM completion"), max_length=20, choices=Completion.choices, blank=True
+    )
+    irm_did_it_open_government = models.CharField(
+        _("IRM: did it open government?"),
+        max_length=20,
+        choices=OpenGovernment.choices,
+        blank=True,
+    )
+    is_illustrative = models.BooleanField(
+        _("illustrative example"),
+        default=False,
+        help_text=_("An invented commitment shown as an example, not a real one."),
+    )
+
+    class Meta:
+        ordering = ["action_plan", "number"]
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action_plan", "number"], name="commitment_number_unique_in_plan"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="commitment_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ogp_id} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("public:commitment", kwargs={"ogp_id": self.ogp_id})
+
+    @property
+    def ogp_values(self):
+        """The OGP values this commitment is relevant to, as translated labels."""
+        names = [
+            "access_to_information",
+            "civic_participation",
+            "public_accountability",
+            "technology_and_innovation",
+        ]
+        return [self._meta.get_field(n).verbose_name for n in names if getattr(self, n)]
+
+
+class Milestone(models.Model):
+    class Status(models.TextChoices):
+        # As reported by the state government.
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
+
+    commitment = models.ForeignKey(
+        Commitment,
+        verbose_name=_("commitment"),
+        on_delete=models.CASCADE,
+        related_name="milestones",
+    )
+    number = models.PositiveSmallIntegerField(_("order"))
+    title = models.CharField(_("title"), max_length=300)
+    deliverable = models.TextField(_("deliverable"), blank=True)
+    starts_on = models.DateField(_("planned start"))
+    due_on = models.DateField(_("due date"))
+    original_due_on = models.DateField(
+        _("original due date"),
+        null=True,
+        blank=True,
+        help_text=_("The due date of the plan as first published, kept when the plan is revised."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    completed_on = models.DateField(_("completion date"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(
+        _("last activity"),
+        default=timezone.now,
+        help_text=_("Last status update or evidence; a milestone quiet for too long is stale."),
+    )
+
+    class Meta:
+        ordering = ["commitment", "number"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "number"], name="milestone_number_unique_in_commitment"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100),
+                name="milestone_progress_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("starts_on")), name="milestone_due_not_before_start"
+            ),
+            # A completed milestone is fully done and says when; any other has no end date.
+            models.CheckConstraint(
+                condition=(
+                    Q(status="completed", progress=100, completed_on__isnull=False)
+                    | (~Q(status="completed") & Q(completed_on__isnull=True))
+                ),
+                name="milestone_completion_consistent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.commitment.ogp_id}.{self.number} {self.title}"
+
+    @property
+    def was_rescheduled(self):
+        return self.original_due_on is not None and self.original_due_on != self.due_on
+
+
+def evidence_upload_to(instance, filename):
+    """A random name: the uploader's file name is never used as a path."""
+    return f"evidence/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class Evidence(models.Model):
+    """A means of verification for a milestone. Never deleted, only retracted with a reason."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Document")
+        LINK = "link", _("Link")
+        PHOTO = "photo", _("Photo")
+        DATASET = "dataset", _("Dataset")
+
+    milestone = models.ForeignKey(
+        Milestone, verbose_name=_("milestone"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, blank=True, max_length=200)
+    original_filename = models.CharField(_("original file name"), max_length=255, blank=True)
+    url = models.URLField(_("URL"), blank=True, max_length=1000)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="submitted_evidence",
+        null=True,
+        blank=True,
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    retracted_at = models.DateTimeField(_("retracted"), null=True, blank=True)
+    retracted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("retracted by"),
+        on_delete=models.PROTECT,
+        related_name="retracted_evidence",
+        null=True,
+        blank=True,
+    )
+    retraction_reason = models.TextField(_("reason for retraction"), blank=True)
+
+    class Meta:
+        ordering = ["milestone", "submitted_at"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [
+            # Exactly one of a file or a link.
+            models.CheckConstraint(
+                condition=(Q(file="") & ~Q(url="")) | (~Q(file="") & Q(url="")),
+                name="evidence_file_xor_url",
+            ),
+            # A file always has its SHA-256; a link never does.
+            models.CheckConstraint(
+                condition=(Q(file="") & Q(sha256=""))
+                | (~Q(file="") & Q(sha256__regex=r"^[0-9a-f]{64}$")),
+                name="evidence_sha256_for_files",
+            ),
+            models.CheckConstraint(
+                condition=(Q(retracted_at__isnull=True) & Q(retraction_reason=""))
+                | (Q(retracted_at__isnull=False) & ~Q(retraction_reason="")),
+                name="evidence_retraction_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["milestone", "url"], condition=~Q(url=""), name="evidence_url_once"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_retracted(self):
+        return self.retracted_at is not None
+
+
+class StatusUpdate(models.Model):
+    """One change of a milestone's reported status, progress or dates. Append-only history."""
+
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("milestone"),
+        on_delete=models.PROTECT,
+        related_name="status_updates",
+    )
+    old_status = models.CharField(
+        _("previous status"), max_length=20, choices=Milestone.Status.choices
+    )
+    new_status = models.CharField(_("new status"), max_length=20, choices=Milestone.Status.choices)
+    old_progress = models.PositiveSmallIntegerField(_("previous progress (%)"))
+    new_progress = models.PositiveSmallIntegerField(_("new progress (%)"))
+    old_due_on = models.DateField(_("previous due date"), null=True, blank=True)
+    new_due_on = models.DateField(_("new due date"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="status_updates",
+        null=True,
+        blank=True,
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="status_updates",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["milestone", "created_at"]
+        get_latest_by = "created_at"
+        verbose_name = _("status update")
+        verbose_name_plural = _("status updates")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(old_progress__lte=100) & Q(new_progress__lte=100),
+                name="status_update_progress_0_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.milestone}: {self.old_status} → {self.new_status}"

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "public"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("estados/<slug:slug>/", views.state_detail, name="state"),
+    path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),
+]

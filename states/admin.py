@@ -1,0 +1,40 @@
+from django.contrib import admin
+
+from .models import Membership, Organisation, State, TransparencyBodyTerm
+
+
+class TransparencyBodyTermInline(admin.TabularInline):
+    model = TransparencyBodyTerm
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["state", "organisation"]
+
+
+@admin.register(State)
+class StateAdmin(admin.ModelAdmin):
+    list_display = ("name", "inegi_code", "slug", "stale_after_days", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "slug", "inegi_code")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [TransparencyBodyTermInline]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "acronym", "kind", "state")
+    list_filter = ("kind", "state")
+    search_fields = ("name", "acronym")
+    autocomplete_fields = ["state"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "state", "organisation", "created_at")
+    list_filter = ("role", "state")
+    search_fields = ("user__username", "user__email", "organisation__name")
+    autocomplete_fields = ["user", "state", "organisation"]

@@ -1,0 +1,185 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# OGP asks members to update their evidence repository at least twice a year.
+DEFAULT_STALE_AFTER_DAYS = 180
+
+
+class StateQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class State(models.Model):
+    """A Mexican state (entidad federativa) that takes part in OGP Local."""
+
+    name = models.CharField(_("official name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    inegi_code = models.CharField(
+        _("INEGI code"),
+        max_length=2,
+        unique=True,
+        validators=[RegexValidator(r"^\d{2}$", _("The INEGI code has exactly two digits."))],
+        help_text=_("Two-digit state code of INEGI's geostatistical framework, e.g. 19."),
+    )
+    stale_after_days = models.PositiveIntegerField(
+        _("stale after (days)"),
+        default=DEFAULT_STALE_AFTER_DAYS,
+        validators=[MinValueValidator(1)],
+        help_text=_("A milestone with no status update and no evidence for longer is stale."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = StateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("state")
+        verbose_name_plural = _("states")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(inegi_code__regex=r"^[0-9]{2}$"), name="state_inegi_code_two_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(stale_after_days__gte=1), name="state_stale_after_days_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("public:state", kwargs={"slug": self.slug})
+
+    @property
+    def transparency_body(self):
+        """The organisation that holds the state's transparency duties today, if known."""
+        term = next((t for t in self.transparency_terms.all() if t.ends_on is None), None)
+        return term.organisation if term else None
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("Government agency")
+        CSO = "cso", _("Civil society organisation")
+        TRANSPARENCY_BODY = "transparency", _("Transparency body")
+        ACADEMIA = "academia", _("Academia")
+        PRIVATE = "private", _("Private sector")
+
+    name = models.CharField(_("name"), max_length=200)
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    state = models.ForeignKey(
+        State,
+        verbose_name=_("state"),
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for national or international organisations."),
+    )
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["state", "name"], name="organisation_unique_per_state"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(state=None), name="organisation_unique_national"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+class TransparencyBodyTerm(models.Model):
+    """Which organisation held a state's transparency duties, and when.
+
+    Transparency bodies change (Guanajuato's IACIP was extinguished in 2025 and its duties
+    passed to the Secretaría de la Honestidad), and old records must still name the body
+    of their time, so this is a history rather than a field on State.
+    """
+
+    state = models.ForeignKey(
+        State, verbose_name=_("state"), on_delete=models.CASCADE, related_name="transparency_terms"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT
+    )
+    starts_on = models.DateField(_("since"), null=True, blank=True)
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["state", "starts_on"]
+        verbose_name = _("transparency body term")
+        verbose_name_plural = _("transparency body terms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state"], condition=Q(ends_on=None), name="one_current_transparency_body"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on=None) | Q(starts_on=None) | Q(ends_on__gte=F("starts_on")),
+                name="transparency_term_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.state}: {self.organisation}"
+
+
+class Membership(models.Model):
+    """A user's role in a state, on behalf of an organisation. Admins are Django staff."""
+
+    class Role(models.TextChoices):
+        OFFICIAL = "official", _("State official")
+        CSO = "cso", _("Civil society")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    state = models.ForeignKey(
+        State, verbose_name=_("state"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["state", "role", "user"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "state", "role"], name="one_membership_per_user_state_role"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.state}"
+
+    def clean(self):
+        if self.organisation_id is None or not self.role:
+            return
+        kind = self.organisation.kind
+        if self.role == self.Role.OFFICIAL and kind != Organisation.Kind.GOVERNMENT:
+            raise ValidationError({"organisation": _("An official acts for a government agency.")})
+        if self.role == self.Role.CSO and kind == Organisation.Kind.GOVERNMENT:
+            raise ValidationError(
+                {"organisation": _("A civil-society member cannot act for a government agency.")}
+            )

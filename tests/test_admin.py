@@ -1,0 +1,78 @@
+"""Every model is manageable in the admin; history cannot be edited there."""
+
+import pytest
+from django.urls import reverse
+
+from commitments.models import Commitment, Milestone, StatusUpdate
+
+pytestmark = pytest.mark.django_db
+
+CHANGELISTS = [
+    ("states", "state"),
+    ("states", "organisation"),
+    ("states", "membership"),
+    ("commitments", "actionplan"),
+    ("commitments", "commitment"),
+    ("commitments", "milestone"),
+    ("commitments", "evidence"),
+    ("commitments", "statusupdate"),
+    ("accounts", "user"),
+]
+
+
+@pytest.fixture
+def staff_client(client, demo, django_user_model):
+    client.force_login(django_user_model.objects.get(username="admin"))
+    return client
+
+
+@pytest.mark.parametrize(("app", "model"), CHANGELISTS)
+def test_changelist_with_search(staff_client, app, model):
+    url = reverse(f"admin:{app}_{model}_changelist")
+    assert staff_client.get(url).status_code == 200
+    assert staff_client.get(url, {"q": "Nuevo"}).status_code == 200
+
+
+def test_commitment_page_has_milestone_inline_and_autocomplete(staff_client):
+    commitment = Commitment.objects.get(ogp_id="MXNLE0001")
+    html = staff_client.get(
+        reverse("admin:commitments_commitment_change", args=[commitment.pk])
+    ).content.decode()
+    assert "milestones-TOTAL_FORMS" in html
+    assert 'class="admin-autocomplete' in html
+    response = staff_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "commitments",
+            "model_name": "commitment",
+            "field_name": "lead_institution",
+            "term": "Participación",
+        },
+    )
+    assert response.status_code == 200
+    assert response.json()["results"][0]["text"] == "Secretaría de Participación Ciudadana"
+
+
+def test_commitments_filter_by_state(staff_client):
+    url = reverse("admin:commitments_commitment_changelist")
+    html = staff_client.get(url, {"action_plan__state__id__exact": 2}).content.decode()
+    assert "MXNLE0001" in html or "MXGTO9001" in html
+
+
+def test_status_history_is_read_only(staff_client):
+    update = StatusUpdate.objects.first()
+    change = reverse("admin:commitments_statusupdate_change", args=[update.pk])
+    response = staff_client.post(change, {"note": "reescrito"})
+    update.refresh_from_db()
+    assert update.note != "reescrito"
+    delete = reverse("admin:commitments_statusupdate_delete", args=[update.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+    assert StatusUpdate.objects.filter(pk=update.pk).exists()
+    assert staff_client.get(reverse("admin:commitments_statusupdate_add")).status_code == 403
+    assert response.status_code in (302, 403)
+
+
+def test_milestone_edit_in_admin(staff_client):
+    milestone = Milestone.objects.get(commitment__ogp_id="MXGTO9006", number=3)
+    url = reverse("admin:commitments_milestone_change", args=[milestone.pk])
+    assert staff_client.get(url).status_code == 200

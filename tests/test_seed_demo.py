@@ -1,0 +1,126 @@
+import datetime as dt
+import hashlib
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import serializers
+from django.core.management import CommandError, call_command
+
+from commitments.models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate
+from states.models import Membership, Organisation, State, TransparencyBodyTerm
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    State,
+    Organisation,
+    TransparencyBodyTerm,
+    Membership,
+    ActionPlan,
+    Commitment,
+    Milestone,
+    Evidence,
+    StatusUpdate,
+    get_user_model(),
+]
+
+
+def snapshot():
+    return {m.__name__: serializers.serialize("json", m.objects.order_by("pk")) for m in MODELS}
+
+
+def seed():
+    out = io.StringIO()
+    call_command("seed_demo", force=True, stdout=out)
+    return out.getvalue()
+
+
+def test_second_run_changes_nothing():
+    first = seed()
+    before = snapshot()
+    second = seed()
+    assert "0 rows created, 0 updated" in second, second
+    assert "0 rows created" not in first
+    assert snapshot() == before
+
+
+def test_seed_repairs_a_changed_row():
+    seed()
+    Commitment.objects.filter(ogp_id="MXNLE0001").update(title="Cambiado a mano")
+    out = seed()
+    assert "0 rows created, 1 updated" in out
+    assert Commitment.objects.get(ogp_id="MXNLE0001").title.startswith("Participación")
+
+
+def test_refuses_demo_users_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not State.objects.exists()
+
+
+def test_both_states_with_their_real_facts(demo):
+    gto = State.objects.get(inegi_code="11")
+    nl = State.objects.get(inegi_code="19")
+    assert (gto.name, gto.slug) == ("Guanajuato", "guanajuato")
+    assert (nl.name, nl.slug) == ("Nuevo León", "nuevo-leon")
+    # Guanajuato's IACIP was extinguished in 2025; its term is kept as history.
+    assert gto.transparency_body.name == "Secretaría de la Honestidad"
+    assert gto.transparency_terms.get(organisation__acronym="IACIP").ends_on == dt.date(2025, 8, 15)
+    titles = set(Commitment.objects.filter(action_plan__state=nl).values_list("title", flat=True))
+    assert "Hacer proactiva la transparencia en Nuevo León" in titles
+    assert Commitment.objects.get(ogp_id="MXNLE0001").is_illustrative is False
+    assert Commitment.objects.get(ogp_id="MXGTO9003").is_illustrative is True
+
+
+def test_shape_of_the_demo(demo):
+    for state in State.objects.all():
+        commitments = Commitment.objects.filter(action_plan__state=state)
+        assert commitments.count() >= 5, state
+        for commitment in commitments:
+            assert 3 <= commitment.milestones.count() <= 5, commitment
+            assert commitment.lead_institution.state in (state, None)
+    statuses = set(Milestone.objects.values_list("status", flat=True))
+    assert statuses == {"not_started", "in_progress", "completed"}
+    today = dt.date(2026, 11, 29)
+    overdue = Milestone.objects.filter(due_on__lt=today).exclude(status="completed")
+    assert overdue.filter(commitment__action_plan__state__slug="guanajuato").exists()
+    assert overdue.filter(commitment__action_plan__state__slug="nuevo-leon").exists()
+    assert Milestone.objects.filter(original_due_on__isnull=False).exists()
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert {"government", "cso", "transparency", "academia"} <= kinds
+
+
+def test_every_completed_milestone_has_evidence_and_history(demo):
+    for milestone in Milestone.objects.filter(status="completed"):
+        assert milestone.evidence.exists(), milestone
+        assert milestone.status_updates.filter(new_status="completed").exists(), milestone
+        assert milestone.last_activity_at >= milestone.status_updates.latest().created_at
+
+
+def test_file_evidence_matches_its_sha256(demo):
+    files = Evidence.objects.exclude(file="")
+    assert files.count() == 2
+    for evidence in files:
+        with evidence.file.open("rb") as fh:
+            assert hashlib.sha256(fh.read()).hexdigest() == evidence.sha256
+        assert evidence.original_filename.endswith(".csv")
+        assert evidence.original_filename not in evidence.file.name
+
+
+def test_one_demo_user_per_role_and_state(demo):
+    User = get_user_model()
+    roles = set(Membership.objects.values_list("state__slug", "role"))
+    assert roles == {
+        ("guanajuato", "official"),
+        ("guanajuato", "cso"),
+        ("nuevo-leon", "official"),
+        ("nuevo-leon", "cso"),
+    }
+    official = User.objects.get(username="oficial.guanajuato")
+    assert official.check_password("demo-ogp-2026")
+    assert official.memberships.get().organisation.kind == "government"
+    assert User.objects.get(username="admin").is_superuser
+    for membership in Membership.objects.all():
+        membership.full_clean()

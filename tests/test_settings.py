@@ -1,0 +1,120 @@
+"""Settings are read from the environment once, at start: each case runs a fresh process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = """
+import json
+import django
+from django.conf import settings
+django.setup()
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "db_engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "broker": settings.CELERY_BROKER_URL,
+    "email": settings.EMAIL_BACKEND,
+    "allowed_hosts": settings.ALLOWED_HOSTS,
+    "secret_key_is_default": settings.SECRET_KEY == settings.INSECURE_SECRET_KEY,
+    "secret_key": settings.SECRET_KEY,
+    "language": settings.LANGUAGE_CODE,
+}))
+"""
+
+CONFIG_VARS = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "SECRET_KEY_FILE",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "EMAIL_HOST",
+    "VAR_DIR",
+}
+
+
+def run_settings(tmp_path, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    clean.update({"DJANGO_SETTINGS_MODULE": "ogptracker.settings", "VAR_DIR": str(tmp_path)})
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def settings_of(tmp_path, **env):
+    result = run_settings(tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_embedded_defaults_with_nothing_set(tmp_path):
+    conf = settings_of(tmp_path)
+    assert conf["debug"] is True
+    assert conf["db_engine"] == "django.db.backends.sqlite3"
+    assert conf["db_name"] == str(tmp_path / "db.sqlite3")
+    assert conf["broker"] == "filesystem://"
+    assert conf["cache"].endswith("LocMemCache")
+    assert conf["email"].endswith("console.EmailBackend")
+    assert conf["language"] == "es-mx"
+    # The filesystem broker's folders exist, so a worker can start at once.
+    assert (tmp_path / "celery" / "queue").is_dir()
+
+
+def test_servers_from_the_environment(tmp_path):
+    conf = settings_of(
+        tmp_path,
+        DATABASE_URL="postgres://tracker:pw@db.internal:5432/ogp",
+        REDIS_URL="redis://cache.internal:6379/2",
+        EMAIL_HOST="smtp.internal",
+        ALLOWED_HOSTS="ogp.example.org, www.ogp.example.org",
+    )
+    assert conf["db_engine"] == "django.db.backends.postgresql"
+    assert conf["db_name"] == "ogp"
+    assert conf["broker"] == "redis://cache.internal:6379/2"
+    assert conf["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert conf["email"].endswith("smtp.EmailBackend")
+    assert conf["allowed_hosts"] == ["ogp.example.org", "www.ogp.example.org"]
+
+
+def test_refuses_production_start_on_the_insecure_default_key(tmp_path):
+    result = run_settings(tmp_path, DEBUG="false")
+    assert result.returncode != 0
+    assert "Refusing to start with DEBUG off and the insecure default SECRET_KEY" in result.stderr
+
+
+def test_refuses_any_django_insecure_key_in_production(tmp_path):
+    result = run_settings(tmp_path, DEBUG="false", SECRET_KEY="django-insecure-copied-from-docs")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_start_with_a_real_key(tmp_path):
+    conf = settings_of(tmp_path, DEBUG="false", SECRET_KEY="k" * 50)
+    assert conf["debug"] is False
+    assert conf["secret_key_is_default"] is False
+
+
+def test_secret_key_from_a_file(tmp_path):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text("s" * 50 + "\n")
+    conf = settings_of(tmp_path, DEBUG="false", SECRET_KEY_FILE=str(key_file))
+    assert conf["secret_key"] == "s" * 50
+
+
+def test_unreadable_boolean_is_an_error(tmp_path):
+    result = run_settings(tmp_path, DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be true or false" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "false", "no", "off", "False"])
+def test_debug_off_spellings(tmp_path, value):
+    assert settings_of(tmp_path, DEBUG=value, SECRET_KEY="k" * 50)["debug"] is False
