@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate
+from .models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate, Transition
 
 
 class AppendOnlyAdminMixin:
@@ -123,8 +123,9 @@ class StatusUpdateInline(AppendOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Milestone)
 class MilestoneAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "due_on", "status", "progress", "last_activity_at")
-    list_filter = ("status", "commitment__action_plan__state")
+    list_display = ("__str__", "due_on", "status", "progress", "signal", "last_activity_at")
+    list_filter = ("signal", "status", "commitment__action_plan__state")
+    readonly_fields = ("signal", "signal_since", "next_check_at")
     search_fields = ("title", "commitment__ogp_id", "commitment__title")
     autocomplete_fields = ["commitment"]
     list_select_related = ("commitment",)
@@ -186,6 +187,18 @@ class StatusUpdateAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("note", "milestone__title", "milestone__commitment__ogp_id")
     list_select_related = ("milestone__commitment", "author")
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Transition)
+class TransitionAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("milestone", "old_signal", "new_signal", "happened_at", "cause", "notified_at")
+    list_filter = ("new_signal", "cause", "milestone__commitment__action_plan__state")
+    search_fields = ("milestone__title", "milestone__commitment__ogp_id")
+    list_select_related = ("milestone__commitment",)
+    date_hierarchy = "happened_at"
 
     def has_add_permission(self, request):
         return False

@@ -177,6 +177,12 @@ class Commitment(models.Model):
         return [self._meta.get_field(n).verbose_name for n in names if getattr(self, n)]
 
 
+class Signal(models.TextChoices):
+    GREEN = "green", _("Green: on track")
+    YELLOW = "yellow", _("Yellow: at risk")
+    RED = "red", _("Red: overdue or stale")
+
+
 class Milestone(models.Model):
     class Status(models.TextChoices):
         # As reported by the state government.
@@ -213,11 +219,27 @@ class Milestone(models.Model):
         default=timezone.now,
         help_text=_("Last status update or evidence; a milestone quiet for too long is stale."),
     )
+    # The traffic light, kept by commitments.services (rules in commitments.rules).
+    signal = models.CharField(
+        _("traffic light"), max_length=10, choices=Signal.choices, default=Signal.GREEN
+    )
+    signal_since = models.DateTimeField(_("light since"), default=timezone.now)
+    # When the light may next change by itself; the stale job reads only rows due here.
+    next_check_at = models.DateTimeField(
+        _("next check"), null=True, blank=True, default=timezone.now
+    )
 
     class Meta:
         ordering = ["commitment", "number"]
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
+        indexes = [
+            models.Index(
+                fields=["next_check_at"],
+                condition=Q(next_check_at__isnull=False),
+                name="milestone_due_for_check",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["commitment", "number"], name="milestone_number_unique_in_commitment"
@@ -381,3 +403,56 @@ class StatusUpdate(models.Model):
 
     def __str__(self):
         return f"{self.milestone}: {self.old_status} → {self.new_status}"
+
+
+class Transition(models.Model):
+    """A change of a milestone's traffic light: the public record of when it went red, and
+    the queue of notifications (a transition is claimed by setting notified_at)."""
+
+    class Cause(models.TextChoices):
+        CLOCK = "clock", _("Time passed")
+        STATUS_UPDATE = "status_update", _("Status update")
+        EVIDENCE = "evidence", _("Evidence")
+        PLAN_CHANGE = "plan_change", _("Plan change")
+
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("milestone"),
+        on_delete=models.PROTECT,
+        related_name="transitions",
+    )
+    old_signal = models.CharField(_("from"), max_length=10, choices=Signal.choices)
+    new_signal = models.CharField(_("to"), max_length=10, choices=Signal.choices)
+    happened_at = models.DateTimeField(_("happened"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices)
+    # Who caused it, if a person did: they are not notified of their own action.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caused by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    notified_at = models.DateTimeField(_("notified"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["milestone", "happened_at", "id"]
+        verbose_name = _("traffic-light change")
+        verbose_name_plural = _("traffic-light changes")
+        indexes = [
+            models.Index(
+                fields=["recorded_at"],
+                condition=Q(notified_at__isnull=True),
+                name="transition_to_notify",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(old_signal=F("new_signal")), name="transition_changes_the_light"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.milestone}: {self.old_signal} → {self.new_signal}"

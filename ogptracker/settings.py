@@ -171,7 +171,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+CELERY_TASK_TIME_LIMIT = 30 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "flag-stale-milestones": {
+        "task": "commitments.flag_stale_milestones",
+        "schedule": 15 * 60,
+    },
+}
 
 # Email: SMTP when EMAIL_HOST is set, otherwise printed on the console.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -17,6 +17,7 @@ CHANGELISTS = [
     ("commitments", "milestone"),
     ("commitments", "evidence"),
     ("commitments", "statusupdate"),
+    ("commitments", "transition"),
     ("accounts", "user"),
 ]
 

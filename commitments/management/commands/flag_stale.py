@@ -1,0 +1,30 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from commitments import services
+from commitments.models import Transition
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-assesses the milestones whose traffic light may have changed (overdue, stale, at "
+        "risk), once and synchronously, and prints what changed. The Celery beat runs the "
+        "same job every 15 minutes."
+    )
+
+    def handle(self, *args, **options):
+        result = services.flag_stale_milestones(now=timezone.now())
+        transitions = (
+            Transition.objects.filter(pk__in=[t.pk for t in result.transitions])
+            .select_related("milestone__commitment")
+            .order_by("milestone__commitment__ogp_id", "milestone__number", "happened_at")
+        )
+        for t in transitions:
+            when = timezone.localtime(t.happened_at).strftime("%Y-%m-%d %H:%M")
+            self.stdout.write(f"{t.milestone}: {t.old_signal} -> {t.new_signal} since {when}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Checked {result.checked} milestones; "
+                f"{len(result.transitions)} traffic-light changes."
+            )
+        )
