@@ -25,7 +25,12 @@ install: $(VENV)/.synced
 run: install
 	bin/run
 
-test: install
+# Browser tests inject axe-core from node_modules; without npm they skip and say so.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: accessibility checks in browser tests will be skipped"; fi
+
+test: install node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
