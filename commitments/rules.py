@@ -78,3 +78,26 @@ def assess_milestone(milestone, *, stale_after_days, now):
         stale_after_days=stale_after_days,
         now=now,
     )
+
+
+def worst(*signals):
+    """The most severe of some lights (a commitment is as late as its latest milestone)."""
+    return max(signals, key=SEVERITY.__getitem__, default=GREEN)
+
+
+# A state or an institution is red when at least this share of its milestones is red.
+RED_SHARE = 0.2
+
+
+def aggregate_signal(*, red, yellow, total):
+    """The light of a group of milestones (a state, an institution).
+
+    Red when at least one milestone in five is red; yellow when any is red or yellow; green
+    otherwise. One late milestone among hundreds should not paint a whole state red, but a
+    state should not look green while any of its milestones is late.
+    """
+    if total and red / total >= RED_SHARE:
+        return RED
+    if red or yellow:
+        return YELLOW
+    return GREEN

@@ -1,61 +1,199 @@
-"""Reads for the public pages: each returns what one page needs in a fixed number of queries."""
+"""Reads for the public pages. Each returns what one page needs in a fixed number of queries,
+whatever the amount of data (tests/test_query_counts.py holds them to it)."""
 
-from django.db.models import Count, Prefetch, Q
+import datetime as dt
+from types import SimpleNamespace
 
-from states.models import State
+from django.db.models import Avg, Count, Max, Min, Prefetch, Q
 
-from .models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate
+from states.models import Organisation, State
+
+from . import rules
+from .models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate, Transition
+
+COMPLETED = Milestone.Status.COMPLETED
 
 
 def _milestone_counts(prefix, today):
-    completed = Q(**{f"{prefix}status": Milestone.Status.COMPLETED})
-    overdue = Q(**{f"{prefix}due_on__lt": today}) & ~completed
+    """Aggregates over the milestones reached through `prefix` (e.g. "milestones__")."""
+    done = Q(**{f"{prefix}status": COMPLETED})
+    overdue = Q(**{f"{prefix}due_on__lt": today}) & ~done
+    started = ~Q(**{f"{prefix}status": Milestone.Status.NOT_STARTED})
     return {
         "milestone_count": Count(f"{prefix}id", distinct=True),
-        "completed_count": Count(f"{prefix}id", filter=completed, distinct=True),
+        "completed_count": Count(f"{prefix}id", filter=done, distinct=True),
+        "started_count": Count(f"{prefix}id", filter=started, distinct=True),
         "overdue_count": Count(f"{prefix}id", filter=overdue, distinct=True),
+        "red_count": Count(f"{prefix}id", filter=Q(**{f"{prefix}signal": "red"}), distinct=True),
+        "yellow_count": Count(
+            f"{prefix}id", filter=Q(**{f"{prefix}signal": "yellow"}), distinct=True
+        ),
     }
 
 
+def _with_group_light(rows):
+    for row in rows:
+        row.light = rules.aggregate_signal(
+            red=row.red_count, yellow=row.yellow_count, total=row.milestone_count
+        )
+        row.completed_share = (
+            row.completed_count / row.milestone_count if row.milestone_count else 0
+        )
+    return rows
+
+
 def states_overview(*, today):
-    """Active states with their commitment and milestone counts, for the home page."""
+    """Active states with their counts, light and last activity, for the home page."""
     prefix = "action_plans__commitments__milestones__"
-    return (
+    states = (
         State.objects.active()
         .annotate(
             commitment_count=Count("action_plans__commitments", distinct=True),
+            last_activity_at=Max(f"{prefix}last_activity_at"),
             **_milestone_counts(prefix, today),
         )
         .order_by("name")
     )
+    return _with_group_light(list(states))
+
+
+def national_totals(states):
+    keys = ("commitment_count", "milestone_count", "completed_count", "overdue_count", "red_count")
+    totals = {key: sum(getattr(s, key) for s in states) for key in keys}
+    totals["yellow_count"] = sum(s.yellow_count for s in states)
+    totals["completed_share"] = (
+        totals["completed_count"] / totals["milestone_count"] if totals["milestone_count"] else 0
+    )
+    return totals
+
+
+def state_summary(*, state, today):
+    """One state's own counts and light (the header of its page and of its report)."""
+    prefix = "action_plans__commitments__milestones__"
+    summary = State.objects.filter(pk=state.pk).aggregate(
+        commitment_count=Count("action_plans__commitments", distinct=True),
+        last_activity_at=Max(f"{prefix}last_activity_at"),
+        **_milestone_counts(prefix, today),
+    )
+    return _with_group_light([SimpleNamespace(**summary)])[0]
 
 
 def state_commitments(*, state, today):
-    """A state's commitments with milestone counts, grouped by the template by action plan."""
+    """A state's commitments with everything their row shows; filtered and sorted by the page."""
     return (
         Commitment.objects.filter(action_plan__state=state)
         .select_related("action_plan", "lead_institution")
-        .annotate(**_milestone_counts("milestones__", today))
-        .order_by("-action_plan__starts_on", "number")
+        .annotate(
+            average_progress=Avg("milestones__progress"),
+            next_due_on=Min("milestones__due_on", filter=~Q(milestones__status=COMPLETED)),
+            **_milestone_counts("milestones__", today),
+        )
+        .order_by("action_plan__number", "number")
     )
+
+
+def with_commitment_lights(commitments):
+    """Sets .light (the worst of its milestones) and .status on each commitment of a page."""
+    for c in commitments:
+        c.light = "red" if c.red_count else "yellow" if c.yellow_count else "green"
+        if c.milestone_count and c.completed_count == c.milestone_count:
+            c.status = COMPLETED
+        elif c.started_count == 0:
+            c.status = Milestone.Status.NOT_STARTED
+        else:
+            c.status = Milestone.Status.IN_PROGRESS
+        c.status_label = Milestone.Status(c.status).label
+    return commitments
 
 
 def state_action_plans(*, state):
-    return ActionPlan.objects.filter(state=state).order_by("-starts_on")
+    return list(ActionPlan.objects.filter(state=state).order_by("-starts_on"))
+
+
+def state_timeline(*, state, today):
+    """Cumulative milestones planned to be due and completed, month by month.
+
+    "Planned" uses the due date as first published (the original one when the plan was
+    revised), so a revision does not hide a delay.
+    """
+    rows = list(
+        Milestone.objects.filter(commitment__action_plan__state=state).values_list(
+            "due_on", "original_due_on", "completed_on"
+        )
+    )
+    if not rows:
+        return []
+    planned = sorted(original or due for due, original, _ in rows)
+    completed = sorted(done for _, _, done in rows if done)
+    start = min(planned[0], completed[0] if completed else planned[0]).replace(day=1)
+    end = max(today, planned[-1]).replace(day=1)
+    points, month = [], start
+    while month <= end:
+        next_month = (month + dt.timedelta(days=32)).replace(day=1)
+        cutoff = next_month - dt.timedelta(days=1)
+        done_by = sum(1 for d in completed if d <= min(cutoff, today))
+        points.append(
+            {
+                "month": month,
+                "planned": sum(1 for d in planned if d <= cutoff),
+                "completed": done_by if month <= today else None,
+            }
+        )
+        month = next_month
+    return points
+
+
+def institution_scorecard(*, today, state=None):
+    """Lead institutions ranked from the most behind: most overdue milestones first, then the
+    lowest share completed."""
+    prefix = "led_commitments__milestones__"
+    organisations = Organisation.objects.filter(led_commitments__action_plan__state__is_active=True)
+    if state is not None:
+        organisations = organisations.filter(led_commitments__action_plan__state=state)
+    rows = list(
+        organisations.select_related("state")
+        .annotate(
+            commitment_count=Count("led_commitments", distinct=True),
+            **_milestone_counts(prefix, today),
+        )
+        .distinct()
+    )
+    _with_group_light(rows)
+    rows.sort(key=lambda r: (-r.overdue_count, -r.red_count, r.completed_share, r.name))
+    return rows
 
 
 def commitment_detail(*, ogp_id):
-    """One commitment with its milestones, their evidence and history, prefetched."""
+    """One commitment with its milestones, their evidence, history and light changes."""
     evidence = Evidence.objects.select_related("organisation", "submitted_by").order_by(
-        "submitted_at"
+        "submitted_at", "pk"
     )
-    history = StatusUpdate.objects.select_related("organisation", "author").order_by("created_at")
+    history = StatusUpdate.objects.select_related("organisation", "author").order_by(
+        "created_at", "pk"
+    )
+    lights = Transition.objects.order_by("happened_at", "pk")
     milestones = Milestone.objects.order_by("number").prefetch_related(
         Prefetch("evidence", queryset=evidence),
         Prefetch("status_updates", queryset=history),
+        Prefetch("transitions", queryset=lights),
     )
     return (
         Commitment.objects.select_related("action_plan__state", "lead_institution")
         .prefetch_related("supporting_institutions", Prefetch("milestones", queryset=milestones))
-        .get(ogp_id=ogp_id)
+        .get(ogp_id=ogp_id, action_plan__state__is_active=True)
     )
+
+
+def red_milestones(*, today, state=None):
+    """Every red milestone of the active states, the longest overdue first."""
+    milestones = (
+        Milestone.objects.filter(signal="red", commitment__action_plan__state__is_active=True)
+        .select_related("commitment__action_plan__state", "commitment__lead_institution")
+        .order_by("due_on", "signal_since", "pk")
+    )
+    if state is not None:
+        milestones = milestones.filter(commitment__action_plan__state=state)
+    milestones = list(milestones)
+    for m in milestones:
+        m.days_overdue = max((today - m.due_on).days, 0)
+    return milestones

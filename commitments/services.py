@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 
 from . import rules
+from .cache import bump_public_version
 from .models import Milestone, Transition
 
 
@@ -87,6 +88,8 @@ def flag_stale_milestones(*, now, batch_size=1000, keep_transitions=True):
                 .order_by("next_check_at", "id")[:batch_size]
             )
             if not batch:
+                if result.changed:
+                    bump_public_version()
                 return result
             transitions = []
             for milestone in batch:
@@ -129,4 +132,5 @@ def refresh_signal(milestone, *, now, cause, actor=None):
         next_check_at=milestone.next_check_at,
     )
     Transition.objects.bulk_create(transitions)
+    bump_public_version()
     return transitions

@@ -6,6 +6,10 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("semaforo/", views.semaforo, name="semaforo"),
+    path("como-medimos/", views.methodology, name="methodology"),
+    path("instituciones/", views.institutions, name="institutions"),
     path("estados/<slug:slug>/", views.state_detail, name="state"),
+    path("estados/<slug:slug>/reporte/", views.state_report, name="state_report"),
     path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),
 ]

@@ -1,42 +1,148 @@
+"""Public pages: anyone, no account. Reads come from selectors; pages are cached until any
+data they show changes (commitments.cache)."""
+
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from states.models import State
+from states.models import Organisation, State
 
-from . import selectors
+from . import charts, selectors
+from .cache import cached_public_page
+from .filters import CommitmentFilter
 from .models import Commitment
 
+PAGE_SIZE = 20
 
+
+@cached_public_page
 def home(request):
     today = timezone.localdate()
-    states = list(selectors.states_overview(today=today))
-    totals = {
-        "commitments": sum(s.commitment_count for s in states),
-        "milestones": sum(s.milestone_count for s in states),
-        "completed": sum(s.completed_count for s in states),
-        "overdue": sum(s.overdue_count for s in states),
-    }
-    return render(request, "public/home.html", {"states": states, "totals": totals})
+    states = selectors.states_overview(today=today)
+    context = {"states": states, "totals": selectors.national_totals(states), "today": today}
+    return render(request, "public/home.html", context)
 
 
+@cached_public_page
 def state_detail(request, slug):
     state = get_object_or_404(State.objects.active(), slug=slug)
     today = timezone.localdate()
+    plans = selectors.state_action_plans(state=state)
+    commitments = selectors.state_commitments(state=state, today=today)
+    leads = list(
+        Organisation.objects.filter(led_commitments__action_plan__state=state)
+        .distinct()
+        .order_by("name")
+    )
+    themes = list(
+        Commitment.objects.filter(action_plan__state=state)
+        .exclude(theme="")
+        .values_list("theme", flat=True)
+        .distinct()
+        .order_by("theme")
+    )
+    filterset = CommitmentFilter(
+        request.GET or None,
+        queryset=commitments,
+        plans=plans,
+        themes=themes,
+        leads=leads,
+    )
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("pagina"))
+    selectors.with_commitment_lights(page.object_list)
+    timeline = selectors.state_timeline(state=state, today=today)
+    query = request.GET.copy()
+    query.pop("pagina", None)
     context = {
         "state": state,
-        "action_plans": selectors.state_action_plans(state=state),
-        "commitments": selectors.state_commitments(state=state, today=today),
+        "summary": selectors.state_summary(state=state, today=today),
+        "plans": plans,
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "filtered": any(v for k, v in request.GET.items() if k not in ("pagina", "orden")),
+        "timeline": timeline,
+        "chart": charts.cumulative_chart(timeline),
+        "today": today,
     }
     return render(request, "public/state.html", context)
 
 
+@cached_public_page
+def institutions(request):
+    today = timezone.localdate()
+    states = list(State.objects.active())
+    state = next((s for s in states if s.slug == request.GET.get("estado")), None)
+    rows = selectors.institution_scorecard(today=today, state=state)
+    context = {"rows": rows, "states": states, "selected_state": state, "today": today}
+    return render(request, "public/institutions.html", context)
+
+
+@cached_public_page
 def commitment_detail(request, ogp_id):
     try:
         commitment = selectors.commitment_detail(ogp_id=ogp_id)
     except Commitment.DoesNotExist:
         raise Http404 from None
-    if not commitment.action_plan.state.is_active:
-        raise Http404
-    context = {"commitment": commitment, "today": timezone.localdate()}
+    today = timezone.localdate()
+    milestones = list(commitment.milestones.all())
+    for m in milestones:
+        m.days_overdue = (today - m.due_on).days if m.status != "completed" else 0
+    done = sum(1 for m in milestones if m.status == "completed")
+    context = {
+        "commitment": commitment,
+        "state": commitment.action_plan.state,
+        "milestones": milestones,
+        "completed_count": done,
+        "average_progress": round(sum(m.progress for m in milestones) / len(milestones))
+        if milestones
+        else 0,
+        "light": selectors.rules.worst(*(m.signal for m in milestones)),
+        "today": today,
+    }
     return render(request, "public/commitment.html", context)
+
+
+@cached_public_page
+def semaforo(request):
+    today = timezone.localdate()
+    states = list(State.objects.active())
+    state = next((s for s in states if s.slug == request.GET.get("estado")), None)
+    by = "institucion" if request.GET.get("agrupar") == "institucion" else "estado"
+    milestones = selectors.red_milestones(today=today, state=state)
+    if by == "institucion":
+        milestones.sort(key=lambda m: (m.commitment.lead_institution.name, -m.days_overdue))
+    else:
+        milestones.sort(key=lambda m: (m.commitment.action_plan.state.name, -m.days_overdue))
+    context = {
+        "milestones": milestones,
+        "states": states,
+        "selected_state": state,
+        "group_by": by,
+        "now": timezone.now(),
+        "today": today,
+    }
+    return render(request, "public/semaforo.html", context)
+
+
+@cached_public_page
+def methodology(request):
+    states = State.objects.active().order_by("name")
+    return render(request, "public/methodology.html", {"states": states})
+
+
+@cached_public_page
+def state_report(request, slug):
+    state = get_object_or_404(State.objects.active(), slug=slug)
+    today = timezone.localdate()
+    context = {
+        "state": state,
+        "summary": selectors.state_summary(state=state, today=today),
+        "milestones": selectors.red_milestones(today=today, state=state),
+        "institutions": selectors.institution_scorecard(today=today, state=state),
+        "now": timezone.now(),
+        "today": today,
+    }
+    return render(request, "public/report.html", context)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Everything the running site writes (SQLite file, uploads, broker folders) lives here.
@@ -197,7 +196,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Spanish (Mexico) first, English available under /en/.
 LANGUAGE_CODE = "es-mx"
-LANGUAGES = [("es-mx", _("Spanish")), ("en", _("English"))]
+# Each language is named in itself, as language switches do.
+LANGUAGES = [("es-mx", "Español"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "America/Mexico_City"

@@ -105,3 +105,21 @@ def test_next_check_is_never_in_the_past():
     for days in range(0, 400, 7):
         a = light(now, last_activity_at=now - dt.timedelta(days=days))
         assert a.next_check_at is None or a.next_check_at > now
+
+
+def test_worst_light():
+    from commitments.rules import worst
+
+    assert worst(GREEN, YELLOW, GREEN) == YELLOW
+    assert worst(YELLOW, RED) == RED
+    assert worst() == GREEN
+
+
+@pytest.mark.parametrize(
+    ("red", "yellow", "total", "expected"),
+    [(0, 0, 10, GREEN), (0, 1, 10, YELLOW), (1, 0, 10, YELLOW), (2, 0, 10, RED), (0, 0, 0, GREEN)],
+)
+def test_light_of_a_group(red, yellow, total, expected):
+    from commitments.rules import aggregate_signal
+
+    assert aggregate_signal(red=red, yellow=yellow, total=total) == expected

@@ -1,0 +1,59 @@
+"""Every public page runs the same, small number of SQL queries with ten times the data."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commitments.models import Commitment, Milestone
+from tests.bulk import multiply_demo
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/",
+    "/estados/guanajuato/",
+    "/estados/guanajuato/?alerta=on&orden=semaforo",
+    "/estados/nuevo-leon/?q=participacion&valor=civic_participation",
+    "/estados/nuevo-leon/?estatus=in_progress&tema=Datos+abiertos&plan=1&pagina=2",
+    "/compromisos/MXNLE0001/",
+    "/instituciones/",
+    "/instituciones/?estado=guanajuato",
+    "/semaforo/",
+    "/semaforo/?agrupar=institucion&estado=nuevo-leon",
+    "/estados/guanajuato/reporte/",
+    "/como-medimos/",
+    "/en/",
+]
+
+
+def count_queries(client, url):
+    from django.core.cache import cache
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_same_query_count_with_ten_times_the_data(client, demo):
+    from django.utils import timezone
+
+    from commitments.services import flag_stale_milestones
+
+    flag_stale_milestones(now=timezone.now())
+    before = {url: count_queries(client, url) for url in PAGES}
+    commitments, milestones = Commitment.objects.count(), Milestone.objects.count()
+    multiply_demo(10)
+    assert Commitment.objects.count() == 10 * commitments
+    assert Milestone.objects.count() == 10 * milestones
+    after = {url: count_queries(client, url) for url in PAGES}
+    assert after == before
+    assert max(after.values()) <= 10, after
+
+
+def test_a_cached_page_costs_at_most_one_query(client, demo):
+    client.get("/estados/guanajuato/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/estados/guanajuato/").status_code == 200
+    assert len(queries) <= 1
