@@ -1,68 +1,87 @@
 """Cache of public pages, invalidated the moment anything they show changes.
 
-Every cached page is stored under the current "public version", a number in the cache. Any
-write to a model the public pages show bumps it once the transaction commits, so the next
-request renders afresh. Writes that bypass model signals (queryset updates, the stale job)
-call bump_public_version() themselves.
+Each cached page is stored with the "public version" current when it was rendered. Any
+write to a model the public pages show bumps the version (model signals; writes that bypass
+them, such as queryset updates and the stale job, call bump_public_version() themselves), so
+the next request renders afresh. A hit costs one cache round trip (the version and the page
+are read together) and runs before the session, auth and locale middleware: the language is
+in the URL (Spanish at /, English at /en/), so the path alone names the page.
 """
 
 import hashlib
-import logging
-from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils import translation
 
-logger = logging.getLogger(__name__)
 VERSION_KEY = "public:version"
 PAGE_TTL = 24 * 3600
-
-
-def public_version():
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
-    return version
+# Headers the inner middleware added, replayed on a hit.
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")
 
 
 def _bump():
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.add(VERSION_KEY, 2, timeout=None)
+    except ValueError:  # no version yet (first write, or the cache was flushed)
+        cache.add(VERSION_KEY, 1, timeout=None)
 
 
 def bump_public_version(**kwargs):
-    """Invalidates every cached public page now and again once the transaction commits.
-
-    The second bump drops anything a concurrent request cached from the data as it was
-    before the commit.
-    """
+    """Invalidates every cached public page now, and again once the transaction commits: the
+    second bump drops anything a concurrent request cached from the data before the commit."""
     _bump()
     transaction.on_commit(_bump)
 
 
 def cached_public_page(view):
-    """Serves a GET from anonymous visitors from the cache when nothing changed since."""
+    """Marks a view's page as cacheable for anonymous visitors (see PublicPageCacheMiddleware)."""
 
-    @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{public_version()}:{translation.get_language()}:{path}"
-        hit = cache.get(key)
-        if hit is not None:
-            content, content_type, status = hit
-            return HttpResponse(content, content_type=content_type, status=status)
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
-        if response.status_code == 200 and not response.cookies:
-            cache.set(key, (response.content, response["Content-Type"], 200), PAGE_TTL)
-        return response
+        request.public_page_cacheable = True
+        return view(request, *args, **kwargs)
 
+    wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
+    wrapper.__module__, wrapper.__wrapped__ = view.__module__, view
     return wrapper
+
+
+def _page_key(request):
+    return "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+
+
+class PublicPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            not settings.PUBLIC_PAGE_CACHE
+            or request.method not in ("GET", "HEAD")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+        ):
+            return self.get_response(request)
+        key = _page_key(request)
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, 1, timeout=None)
+            version = cache.get(VERSION_KEY)
+        hit = found.get(key)
+        if hit is not None and hit[0] == version:
+            response = HttpResponse(hit[1])
+            for name, value in hit[2]:
+                response[name] = value
+            return response
+        response = self.get_response(request)
+        if (
+            getattr(request, "public_page_cacheable", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and version is not None
+        ):
+            headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
+            cache.set(key, (version, response.content, headers), PAGE_TTL)
+        return response

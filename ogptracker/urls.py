@@ -1,8 +1,16 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 
+
+def ping(request):
+    """The cheapest page the stack can serve: a liveness probe, and the benchmarks' baseline."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("ping/", ping, name="ping"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
