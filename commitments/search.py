@@ -49,9 +49,10 @@ def search(queryset, text):
     if connection.vendor == "postgresql":
         vector = SearchVector(*FIELDS, "lead_institution__name", config=CONFIG)
         query = SearchQuery(text, config=CONFIG, search_type="websearch")
+        # Match with @@ (ts_rank is never exactly zero, so it cannot filter), rank to sort.
         return (
-            queryset.annotate(search_rank=SearchRank(vector, query))
-            .filter(search_rank__gt=0)
+            queryset.annotate(search_vector=vector, search_rank=SearchRank(vector, query))
+            .filter(search_vector=query)
             .order_by("-search_rank", "pk")
         )
     queryset = queryset.annotate(search_text=Fold(*FIELDS, "lead_institution__name"))

@@ -78,16 +78,21 @@ def state_summary(*, state, today):
     return _with_group_light([SimpleNamespace(**summary)])[0]
 
 
+def commitments_with_counts(*, today):
+    """Commitments annotated with their milestone counts, average progress and next due date."""
+    return Commitment.objects.annotate(
+        average_progress=Avg("milestones__progress"),
+        next_due_on=Min("milestones__due_on", filter=~Q(milestones__status=COMPLETED)),
+        **_milestone_counts("milestones__", today),
+    )
+
+
 def state_commitments(*, state, today):
     """A state's commitments with everything their row shows; filtered and sorted by the page."""
     return (
-        Commitment.objects.filter(action_plan__state=state)
+        commitments_with_counts(today=today)
+        .filter(action_plan__state=state)
         .select_related("action_plan", "lead_institution")
-        .annotate(
-            average_progress=Avg("milestones__progress"),
-            next_due_on=Min("milestones__due_on", filter=~Q(milestones__status=COMPLETED)),
-            **_milestone_counts("milestones__", today),
-        )
         .order_by("action_plan__number", "number")
     )
 

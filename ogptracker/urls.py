@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
+from api.downloads import open_data
+
 
 def ping(request):
     """The cheapest page the stack can serve: a liveness probe, and the benchmarks' baseline."""
@@ -12,11 +14,13 @@ def ping(request):
 urlpatterns = [
     path("ping/", ping, name="ping"),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 # Spanish pages live at the root, English ones under /en/, so every link names its language.
 urlpatterns += i18n_patterns(
+    path("datos/", open_data, name="open-data"),
     path("", include("commitments.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,41 @@
+"""Views of the open-data downloads and the "Datos abiertos" page."""
+
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from commitments.cache import cached_public_page
+from states.models import State
+
+from . import exports
+
+DATASETS = {
+    "compromisos": (exports.commitment_rows, exports.COMMITMENT_COLUMNS),
+    "hitos": (exports.milestone_rows, exports.MILESTONE_COLUMNS),
+    "compromisos-ogp": (exports.ogp_rows, exports.OGP_COLUMNS),
+}
+FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def download(request, dataset, fmt, state=None):
+    ogp_json = dataset == "compromisos-ogp" and fmt != "csv"
+    if dataset not in DATASETS or fmt not in FORMATS or ogp_json:
+        raise Http404
+    state_obj = get_object_or_404(State.objects.active(), slug=state) if state else None
+    rows_of, columns = DATASETS[dataset]
+    rows = rows_of(base_url=request.build_absolute_uri("/").rstrip("/"), state=state_obj)
+    body = exports.stream_csv(rows, columns) if fmt == "csv" else exports.stream_json(rows)
+    response = StreamingHttpResponse(body, content_type=FORMATS[fmt])
+    name = f"{dataset}-{state}" if state else dataset
+    response["Content-Disposition"] = f'attachment; filename="ogp-tracker-{name}.{fmt}"'
+    return response
+
+
+@cached_public_page
+def open_data(request):
+    context = {
+        "states": State.objects.active().order_by("name"),
+        "commitment_columns": [(c, exports.DESCRIPTIONS[c]) for c in exports.COMMITMENT_COLUMNS],
+        "milestone_columns": [(c, exports.DESCRIPTIONS[c]) for c in exports.MILESTONE_COLUMNS],
+        "ogp_columns": exports.OGP_COLUMNS,
+    }
+    return render(request, "public/open_data.html", context)

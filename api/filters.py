@@ -1,0 +1,87 @@
+"""The public pages' filters, for the API (English parameter names, as APIs usually have)."""
+
+import django_filters
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from commitments import search
+from commitments.filters import OGP_VALUES
+from commitments.models import Commitment, Evidence, Milestone, StatusUpdate
+
+
+class CommitmentFilter(django_filters.FilterSet):
+    state = django_filters.CharFilter(field_name="action_plan__state__slug", label=_("State"))
+    action_plan = django_filters.NumberFilter(field_name="action_plan_id", label=_("Action plan"))
+    status = django_filters.ChoiceFilter(
+        method="filter_status", choices=Milestone.Status.choices, label=_("Status")
+    )
+    ogp_value = django_filters.ChoiceFilter(
+        method="filter_value", choices=OGP_VALUES, label=_("OGP value")
+    )
+    lead_institution = django_filters.NumberFilter(
+        field_name="lead_institution_id", label=_("Lead institution")
+    )
+    theme = django_filters.CharFilter(field_name="theme", label=_("Theme"))
+    overdue_or_stale = django_filters.BooleanFilter(
+        method="filter_alert", label=_("Only overdue or stale")
+    )
+    search = django_filters.CharFilter(method="filter_search", label=_("Search"))
+
+    class Meta:
+        model = Commitment
+        fields = []
+
+    def filter_status(self, queryset, name, value):
+        complete = Q(milestone_count__gt=0, completed_count=F("milestone_count"))
+        if value == Milestone.Status.COMPLETED:
+            return queryset.filter(complete)
+        if value == Milestone.Status.NOT_STARTED:
+            return queryset.filter(started_count=0)
+        return queryset.filter(started_count__gt=0).exclude(complete)
+
+    def filter_value(self, queryset, name, value):
+        return queryset.filter(**{value: True})
+
+    def filter_alert(self, queryset, name, value):
+        return queryset.filter(red_count__gt=0) if value else queryset.filter(red_count=0)
+
+    def filter_search(self, queryset, name, value):
+        return search.search(queryset, value)
+
+
+class MilestoneFilter(django_filters.FilterSet):
+    state = django_filters.CharFilter(field_name="commitment__action_plan__state__slug")
+    commitment = django_filters.CharFilter(field_name="commitment__ogp_id")
+    status = django_filters.ChoiceFilter(choices=Milestone.Status.choices)
+    signal = django_filters.ChoiceFilter(choices=Milestone._meta.get_field("signal").choices)
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lt")
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
+
+    class Meta:
+        model = Milestone
+        fields = []
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    state = django_filters.CharFilter(field_name="milestone__commitment__action_plan__state__slug")
+    commitment = django_filters.CharFilter(field_name="milestone__commitment__ogp_id")
+    milestone = django_filters.NumberFilter(field_name="milestone_id")
+    kind = django_filters.ChoiceFilter(choices=Evidence.Kind.choices)
+    retracted = django_filters.BooleanFilter(
+        field_name="retracted_at", lookup_expr="isnull", exclude=True
+    )
+
+    class Meta:
+        model = Evidence
+        fields = []
+
+
+class StatusUpdateFilter(django_filters.FilterSet):
+    state = django_filters.CharFilter(field_name="milestone__commitment__action_plan__state__slug")
+    commitment = django_filters.CharFilter(field_name="milestone__commitment__ogp_id")
+    milestone = django_filters.NumberFilter(field_name="milestone_id")
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = StatusUpdate
+        fields = []

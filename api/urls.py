@@ -1,0 +1,23 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import downloads, views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("states", views.StateViewSet, basename="state")
+router.register("action-plans", views.ActionPlanViewSet, basename="action-plan")
+router.register("commitments", views.CommitmentViewSet, basename="commitment")
+router.register("milestones", views.MilestoneViewSet, basename="milestone")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("history", views.StatusUpdateViewSet, basename="history")
+
+urlpatterns = [
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("datos/<str:dataset>.<str:fmt>", downloads.download, name="download"),
+    path("datos/<slug:state>/<str:dataset>.<str:fmt>", downloads.download, name="state-download"),
+]

@@ -1,0 +1,137 @@
+"""Public read API under /api/v1/. Every list is paginated, filterable and costs the same
+number of queries for a page of 100 as for a page of 10."""
+
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+
+from commitments import selectors
+from commitments.models import ActionPlan, Evidence, Milestone, StatusUpdate, Transition
+from states.models import State, TransparencyBodyTerm
+
+from . import filters, serializers
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class StateViewSet(viewsets.ReadOnlyModelViewSet):
+    """Active states, with their current transparency body."""
+
+    serializer_class = serializers.StateSerializer
+    lookup_field = "slug"
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        terms = TransparencyBodyTerm.objects.select_related("organisation")
+        return (
+            State.objects.active()
+            .prefetch_related(Prefetch("transparency_terms", queryset=terms))
+            .order_by("name")
+        )
+
+
+class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.ActionPlanSerializer
+    pagination_class = Pagination
+    filterset_fields = {"state__slug": ["exact"], "status": ["exact"]}
+    ordering_fields = ["starts_on", "number"]
+
+    def get_queryset(self):
+        return (
+            ActionPlan.objects.filter(state__is_active=True)
+            .select_related("state")
+            .order_by("state__name", "number")
+        )
+
+
+class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Commitments with their milestone counts and light; the public pages' filters and
+    accent-insensitive search (`search`)."""
+
+    serializer_class = serializers.CommitmentSerializer
+    pagination_class = Pagination
+    lookup_field = "ogp_id"
+    filterset_class = filters.CommitmentFilter
+    ordering_fields = ["ogp_id", "title", "starts_on", "ends_on", "average_progress"]
+
+    def get_queryset(self):
+        return (
+            selectors.commitments_with_counts(today=timezone.localdate())
+            .filter(action_plan__state__is_active=True)
+            .select_related("action_plan__state", "lead_institution")
+            .prefetch_related("supporting_institutions")
+            .order_by("action_plan__state__name", "action_plan__number", "number")
+        )
+
+
+class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
+    """Milestones with their traffic light and every change of it."""
+
+    serializer_class = serializers.MilestoneSerializer
+    pagination_class = Pagination
+    filterset_class = filters.MilestoneFilter
+    ordering_fields = ["due_on", "signal_since", "progress", "last_activity_at"]
+
+    def get_queryset(self):
+        transitions = Transition.objects.order_by("happened_at", "pk")
+        return (
+            Milestone.objects.filter(commitment__action_plan__state__is_active=True)
+            .select_related("commitment")
+            .prefetch_related(Prefetch("transitions", queryset=transitions))
+            .order_by("commitment__ogp_id", "number")
+        )
+
+
+class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Evidence metadata; files are downloaded from `download_url` (check the SHA-256)."""
+
+    serializer_class = serializers.EvidenceSerializer
+    pagination_class = Pagination
+    filterset_class = filters.EvidenceFilter
+    ordering_fields = ["submitted_at"]
+
+    def get_queryset(self):
+        return (
+            Evidence.objects.filter(milestone__commitment__action_plan__state__is_active=True)
+            .select_related("milestone__commitment", "organisation")
+            .order_by("submitted_at", "pk")
+        )
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, url_path="download", url_name="download")
+    def download(self, request, pk=None):
+        evidence = self.get_object()
+        if not evidence.file:
+            raise Http404
+        response = FileResponse(
+            evidence.file.open("rb"),
+            as_attachment=True,
+            filename=evidence.original_filename or evidence.file.name.rsplit("/", 1)[-1],
+            content_type="application/octet-stream",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class StatusUpdateViewSet(viewsets.ReadOnlyModelViewSet):
+    """The append-only history of reported statuses, progress and due dates."""
+
+    serializer_class = serializers.StatusUpdateSerializer
+    pagination_class = Pagination
+    filterset_class = filters.StatusUpdateFilter
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return (
+            StatusUpdate.objects.filter(milestone__commitment__action_plan__state__is_active=True)
+            .select_related("milestone__commitment", "organisation")
+            .order_by("created_at", "pk")
+        )
