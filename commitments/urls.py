@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import panel_views, views
 
 app_name = "public"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("estados/<slug:slug>/", views.state_detail, name="state"),
     path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),
+    path("evidencia/<int:pk>/archivo/", panel_views.download_evidence, name="evidence-file"),
 ]

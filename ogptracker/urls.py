@@ -10,5 +10,7 @@ urlpatterns = [
 # Spanish pages live at the root, English ones under /en/, so every link names its language.
 urlpatterns += i18n_patterns(
     path("", include("commitments.urls")),
+    path("cuenta/", include("accounts.urls")),
+    path("panel/", include("commitments.panel_urls")),
     prefix_default_language=False,
 )
