@@ -210,3 +210,33 @@ def test_dashboard_refuses_people_without_a_role(client, demo):
     assert client.get(reverse("panel:dashboard")).status_code == 302
     client.force_login(user("admin"))
     assert client.get(reverse("panel:dashboard")).status_code == 403
+
+
+def test_admin_cannot_change_a_reported_status_behind_the_history(client, gto):
+    client.force_login(user("admin"))
+    html = client.get(reverse("admin:commitments_milestone_change", args=[gto.pk])).content
+    assert b'name="status"' not in html
+    assert b'name="progress"' not in html
+
+
+def test_admin_evidence_upload_is_checked_like_the_panel(client, gto):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from commitments.models import Evidence
+
+    client.force_login(user("admin"))
+    response = client.post(
+        reverse("admin:commitments_evidence_add"),
+        {
+            "milestone": gto.pk,
+            "kind": "document",
+            "title": "Disfrazado",
+            "file": SimpleUploadedFile("x.pdf", b"<html><script>1</script></html>"),
+            "organisation": membership("oficial.guanajuato").organisation.pk,
+            "submitted_at_0": "2026-11-01",
+            "submitted_at_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "página web" in response.content.decode()
+    assert not Evidence.objects.filter(title="Disfrazado").exists()
