@@ -81,7 +81,10 @@ def accept_invitation(*, invitation, username, password, first_name="", last_nam
             first_name=first_name,
             last_name=last_name,
         )
-        password_validation.validate_password(password, user)
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password1": error.messages}) from None
         user.set_password(password)
         user.save()
         Membership.objects.create(

@@ -47,7 +47,7 @@ def accept_invitation(request, token):
                 for field, errors in error.message_dict.items():
                     form.add_error(field, errors)
             else:
-                form.add_error("password1" if "password" in str(error) else None, error)
+                form.add_error(None, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome! Your account is ready."))

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from . import permissions, selectors, services, uploads
 from .forms import EvidenceForm, RetractForm, StatusForm, VerificationForm
-from .models import Evidence
+from .models import Evidence, Milestone
 
 
 @permissions.contributor_required
@@ -94,8 +94,9 @@ def report_status(request, *, milestone, membership):
             )
         except services.StaleVersion as stale:
             # Fresh forms from the current version; the person's input is shown to re-apply.
+            mine = {**data, "status": Milestone.Status(data["status"]).label}
             return _milestone_page(
-                request, milestone.pk, status=409, stale={"newer": stale.newer, "mine": data}
+                request, milestone.pk, status=409, stale={"newer": stale.newer, "mine": mine}
             )
         except ValidationError as error:
             _apply_errors(form, error)

@@ -178,3 +178,17 @@ def test_services_refuse_a_membership_of_another_state(gto, now):
             now=now,
         )
     assert snapshot(gto) == before
+
+
+def test_writes_need_the_csrf_token(gto):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user("oficial.guanajuato"))
+    before = snapshot(gto)
+    response = client.post(
+        reverse("panel:add-evidence", kwargs={"pk": gto.pk}),
+        {"evidence-title": "Minuta", "evidence-url": "https://example.org/minuta"},
+    )
+    assert response.status_code == 403
+    assert snapshot(gto) == before
