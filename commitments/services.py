@@ -331,19 +331,26 @@ def add_link_evidence(*, milestone, membership, url, title, description="", now)
         return _record_evidence(evidence, membership=membership, now=now)
 
 
+def oversize_error(size=None):
+    """The refusal of a file over EVIDENCE_MAX_BYTES (its size, when it was read to the end)."""
+    limit = filesizeformat(settings.EVIDENCE_MAX_BYTES)
+    if size is None:
+        message = _(
+            "The file is larger than %(limit)s, the largest accepted. Reduce it or publish it "
+            "on a website and add the link."
+        ) % {"limit": limit}
+    else:
+        message = _(
+            "The file is %(size)s; the largest accepted is %(limit)s. Reduce it or publish it "
+            "on a website and add the link."
+        ) % {"size": filesizeformat(size), "limit": limit}
+    return ValidationError({"file": message})
+
+
 def check_upload(upload):
     """The upload's FileType, or ValidationError: too large, or of a type not accepted."""
-    limit = settings.EVIDENCE_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            {
-                "file": _(
-                    "The file is %(size)s; the largest accepted is %(limit)s. Reduce it or "
-                    "publish it on a website and add the link."
-                )
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-            }
-        )
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise oversize_error(upload.size)
     try:
         return uploads.detect_type(upload)
     except uploads.RefusedFile as refused:

@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import dataclass
 
 from django.core.files import File
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext_lazy as _
 
 HEAD_BYTES = 4096
@@ -183,3 +184,28 @@ class HashingFile(File):
 
     def __iter__(self):
         return self.chunks()
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    """Stops reading a file as soon as it passes the limit, so that an oversized upload is
+    never written out, not even to a temporary file. It must come first among the handlers;
+    the view then reports `request.oversized_upload`."""
+
+    def __init__(self, request, limit):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.request.oversized_upload = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None

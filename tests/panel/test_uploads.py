@@ -122,9 +122,31 @@ def test_oversized_file_is_refused_before_it_is_stored(client, gto, settings):
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert "el máximo aceptado es 1.0\xa0KB" in html
+    assert "El archivo pesa más de 1.0\xa0KB, el máximo aceptado" in html
+    assert "Adjunta un archivo o una liga" not in html
     assert not Evidence.objects.filter(milestone=gto).exists()
     assert stored_files(settings) == files_before
+
+
+def test_the_service_refuses_an_oversized_file_too(gto, settings, now):
+    from django.core.exceptions import ValidationError
+
+    from commitments import services
+
+    from .conftest import membership
+
+    settings.EVIDENCE_MAX_BYTES = 1024
+    upload = SimpleUploadedFile("grande.pdf", PDF_BYTES + b"0" * 2048)
+    with pytest.raises(ValidationError) as refused:
+        services.add_file_evidence(
+            milestone=gto,
+            membership=membership("osc.guanajuato"),
+            upload=upload,
+            title="Grande",
+            now=now,
+        )
+    assert "el máximo aceptado es 1.0\xa0KB" in refused.value.message_dict["file"][0]
+    assert not Evidence.objects.filter(milestone=gto).exists()
 
 
 def test_a_real_pdf_with_a_wrong_name_is_kept_as_a_pdf(client, gto):
