@@ -77,3 +77,26 @@ def test_official_cannot_open_another_states_milestone(page, demo):
     sign_in(page, "oficial.guanajuato")
     response = page.goto(f"{page.base_url}/panel/hitos/{other.pk}/")
     assert response.status == 403
+
+
+def test_account_pages_have_no_serious_violations(page, demo, axe):
+    from django.utils import timezone
+
+    from accounts import services
+    from states.models import Organisation
+
+    organisation = Organisation.objects.get(name="Kybernus Guanajuato")
+    _invitation, link = services.invite(
+        email="nueva@example.org",
+        state=organisation.state,
+        organisation=organisation,
+        role="cso",
+        invited_by=None,
+        now=timezone.now(),
+    )
+    page.goto(page.base_url + "/" + link.split("/", 3)[3])
+    assert page.get_by_role("heading", name="Crea tu cuenta").is_visible()
+    assert axe(page) == []
+    page.goto(page.base_url + "/cuenta/contrasena/olvide/")
+    assert page.get_by_role("heading", name="Restablece tu contraseña").is_visible()
+    assert axe(page) == []
