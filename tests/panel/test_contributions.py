@@ -240,3 +240,26 @@ def test_admin_evidence_upload_is_checked_like_the_panel(client, gto):
     assert response.status_code == 200
     assert "página web" in response.content.decode()
     assert not Evidence.objects.filter(title="Disfrazado").exists()
+
+
+def test_the_database_refuses_a_dispute_without_reason(gto):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Verification.objects.create(
+            milestone=gto,
+            milestone_version=gto.version,
+            status=gto.status,
+            progress=gto.progress,
+            result="disputed",
+            reason="",
+            author=user("osc.guanajuato"),
+            organisation=membership("osc.guanajuato").organisation,
+        )
+
+
+def test_panel_history_names_the_author(client, gto, now):
+    report(gto, progress=95, note="Falta imprenta", now=now)
+    client.force_login(user("osc.guanajuato"))
+    html = client.get(reverse("panel:milestone", kwargs={"pk": gto.pk})).content.decode()
+    assert "Estatus reportado · Ana, Secretaría de la Honestidad — Falta imprenta" in html
