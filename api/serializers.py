@@ -166,7 +166,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         if not evidence.file:
             return None
         return self.context["request"].build_absolute_uri(
-            reverse("api:evidence-download", kwargs={"pk": evidence.pk})
+            reverse("public:evidence-file", kwargs={"pk": evidence.pk})
         )
 
 

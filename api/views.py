@@ -2,11 +2,8 @@
 number of queries for a page of 100 as for a page of 10."""
 
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 
 from commitments import selectors
@@ -104,21 +101,6 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
             .select_related("milestone__commitment", "organisation")
             .order_by("submitted_at", "pk")
         )
-
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
-    @action(detail=True, url_path="download", url_name="download")
-    def download(self, request, pk=None):
-        evidence = self.get_object()
-        if not evidence.file:
-            raise Http404
-        response = FileResponse(
-            evidence.file.open("rb"),
-            as_attachment=True,
-            filename=evidence.original_filename or evidence.file.name.rsplit("/", 1)[-1],
-            content_type="application/octet-stream",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 class StatusUpdateViewSet(viewsets.ReadOnlyModelViewSet):

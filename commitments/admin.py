@@ -2,9 +2,24 @@ import hashlib
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate, Transition
+from . import services
+from .models import (
+    ActionPlan,
+    Commitment,
+    Evidence,
+    HistoryEntry,
+    Milestone,
+    StatusUpdate,
+    Transition,
+    Verification,
+)
+
+# Reported status, progress and actual dates change only through the contributor panel
+# (commitments.services.report_status), which writes the history and checks the evidence.
+REPORTED_FIELDS = ("status", "progress", "started_on", "completed_on", "version")
 
 
 class AppendOnlyAdminMixin:
@@ -30,6 +45,7 @@ class MilestoneInline(admin.TabularInline):
         "progress",
         "completed_on",
     )
+    readonly_fields = ("status", "progress", "completed_on")
     show_change_link = True
 
 
@@ -125,7 +141,7 @@ class StatusUpdateInline(AppendOnlyAdminMixin, admin.TabularInline):
 class MilestoneAdmin(admin.ModelAdmin):
     list_display = ("__str__", "due_on", "status", "progress", "signal", "last_activity_at")
     list_filter = ("signal", "status", "commitment__action_plan__state")
-    readonly_fields = ("signal", "signal_since", "next_check_at")
+    readonly_fields = ("signal", "signal_since", "next_check_at", *REPORTED_FIELDS)
     search_fields = ("title", "commitment__ogp_id", "commitment__title")
     autocomplete_fields = ["commitment"]
     list_select_related = ("commitment",)
@@ -155,6 +171,13 @@ class EvidenceAdminForm(forms.ModelForm):
         cleaned = super().clean()
         upload = cleaned.get("file")
         if upload and hasattr(upload, "chunks"):
+            # The same checks as the contributor panel: type from the content, size limit.
+            try:
+                file_type = services.check_upload(upload)
+            except ValidationError as error:
+                raise forms.ValidationError(error.message_dict["file"]) from None
+            self.instance.content_type = file_type.content_type
+            self.instance.size = upload.size
             digest = hashlib.sha256()
             for chunk in upload.chunks():
                 digest.update(chunk)
@@ -199,6 +222,29 @@ class TransitionAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("milestone__title", "milestone__commitment__ogp_id")
     list_select_related = ("milestone__commitment",)
     date_hierarchy = "happened_at"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Verification)
+class VerificationAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("milestone", "result", "organisation", "author", "created_at")
+    list_filter = ("result", "milestone__commitment__action_plan__state")
+    search_fields = ("reason", "milestone__title", "milestone__commitment__ogp_id")
+    list_select_related = ("milestone__commitment", "organisation", "author")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("milestone", "action", "organisation", "author", "created_at")
+    list_filter = ("action", "milestone__commitment__action_plan__state")
+    search_fields = ("summary", "milestone__title", "milestone__commitment__ogp_id")
+    list_select_related = ("milestone__commitment", "organisation", "author")
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False

@@ -213,7 +213,11 @@ class Milestone(models.Model):
     progress = models.PositiveSmallIntegerField(
         _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
     )
+    started_on = models.DateField(_("actual start date"), null=True, blank=True)
     completed_on = models.DateField(_("completion date"), null=True, blank=True)
+    # Optimistic concurrency: every status report raises it; a report based on an older
+    # version is refused instead of silently overwriting the newer one.
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     last_activity_at = models.DateTimeField(
         _("last activity"),
         default=timezone.now,
@@ -293,6 +297,9 @@ class Evidence(models.Model):
     original_filename = models.CharField(_("original file name"), max_length=255, blank=True)
     url = models.URLField(_("URL"), blank=True, max_length=1000)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
+    # Detected from the content when uploaded, never taken from the browser or the name.
+    content_type = models.CharField(_("content type"), max_length=100, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("submitted by"),
@@ -368,6 +375,10 @@ class StatusUpdate(models.Model):
     new_status = models.CharField(_("new status"), max_length=20, choices=Milestone.Status.choices)
     old_progress = models.PositiveSmallIntegerField(_("previous progress (%)"))
     new_progress = models.PositiveSmallIntegerField(_("new progress (%)"))
+    new_started_on = models.DateField(_("actual start date"), null=True, blank=True)
+    new_completed_on = models.DateField(_("completion date"), null=True, blank=True)
+    # The milestone version this update created.
+    version = models.PositiveIntegerField(_("version"), null=True, blank=True)
     old_due_on = models.DateField(_("previous due date"), null=True, blank=True)
     new_due_on = models.DateField(_("new due date"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -456,3 +467,115 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.milestone}: {self.old_signal} → {self.new_signal}"
+
+
+class Verification(models.Model):
+    """A civil-society organisation's verdict on the status the government reported.
+
+    Append-only: a new verdict is a new row. It names the milestone version it judged, so a
+    verdict on an older report is never shown as if it applied to the current one.
+    """
+
+    class Result(models.TextChoices):
+        VERIFIED = "verified", _("Verified")
+        DISPUTED = "disputed", _("Disputed")
+
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("milestone"),
+        on_delete=models.PROTECT,
+        related_name="verifications",
+    )
+    milestone_version = models.PositiveIntegerField(_("milestone version"))
+    status = models.CharField(
+        _("reported status judged"), max_length=20, choices=Milestone.Status.choices
+    )
+    progress = models.PositiveSmallIntegerField(_("reported progress judged (%)"))
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="verifications",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="verifications",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["milestone", "created_at", "id"]
+        get_latest_by = "created_at"
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result="verified") | ~Q(reason=""),
+                name="verification_dispute_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.milestone}: {self.get_result_display()}"
+
+    @property
+    def is_disputed(self):
+        return self.result == self.Result.DISPUTED
+
+
+class HistoryEntry(models.Model):
+    """One change made by a person: the public, append-only log of a milestone.
+
+    Written by commitments.services in the same transaction as the change it records.
+    """
+
+    class Action(models.TextChoices):
+        STATUS_REPORTED = "status_reported", _("Status reported")
+        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+        EVIDENCE_RETRACTED = "evidence_retracted", _("Evidence retracted")
+        VERIFIED = "verified", _("Status verified")
+        DISPUTED = "disputed", _("Status disputed")
+
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("milestone"),
+        on_delete=models.PROTECT,
+        related_name="history",
+    )
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    summary = models.TextField(_("summary"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="history_entries",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="history_entries",
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    milestone_version = models.PositiveIntegerField(_("milestone version"))
+    status_update = models.ForeignKey(
+        StatusUpdate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    evidence = models.ForeignKey(
+        Evidence, on_delete=models.PROTECT, null=True, blank=True, related_name="history"
+    )
+    verification = models.ForeignKey(
+        Verification, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["milestone", "created_at", "id"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history entries")
+
+    def __str__(self):
+        return f"{self.milestone}: {self.get_action_display()}"

@@ -1,15 +1,31 @@
 """Writes. Every change to milestones, their evidence and their traffic light goes through here."""
 
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from . import rules
+from . import rules, uploads
 from .cache import bump_public_version
-from .models import Milestone, Transition
+from .models import (
+    Evidence,
+    HistoryEntry,
+    Milestone,
+    StatusUpdate,
+    Transition,
+    Verification,
+    evidence_upload_to,
+)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -134,3 +150,324 @@ def refresh_signal(milestone, *, now, cause, actor=None):
     Transition.objects.bulk_create(transitions)
     bump_public_version()
     return transitions
+
+
+# Contributor actions. Each takes the membership the person acts through (the permissions
+# module chooses it), writes its history entry in the same transaction, and turns the traffic
+# light at once. Rules broken raise ValidationError (messages for the user) or StaleVersion.
+
+
+class StaleVersion(Exception):
+    """The change was based on an older version of the milestone: nothing was written."""
+
+    def __init__(self, milestone, newer):
+        super().__init__(f"milestone {milestone.pk} is at version {milestone.version}")
+        self.milestone = milestone
+        # The changes made since the version the person saw, newest last.
+        self.newer = newer
+
+
+def _check_acts_in_state(membership, milestone):
+    # The permissions module already chose this membership; a caller that skipped it must
+    # not be able to write across states.
+    if membership.state_id != milestone.commitment.action_plan.state_id:
+        raise PermissionDenied
+
+
+def _lock(milestone):
+    """The milestone re-read under a row lock, so concurrent actions take turns."""
+    return (
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("commitment__action_plan__state")
+        .get(pk=milestone.pk)
+    )
+
+
+def _refuse_if_stale(locked, base_version):
+    if base_version is not None and locked.version != base_version:
+        newer = list(
+            HistoryEntry.objects.filter(milestone=locked, milestone_version__gt=base_version)
+            .filter(action=HistoryEntry.Action.STATUS_REPORTED)
+            .select_related("author", "organisation", "status_update")
+            .order_by("created_at", "id")
+        )
+        raise StaleVersion(locked, newer)
+
+
+def _live_evidence(milestone):
+    return Evidence.objects.filter(milestone=milestone, retracted_at__isnull=True)
+
+
+def report_status(
+    *,
+    milestone,
+    membership,
+    base_version,
+    status,
+    progress,
+    started_on=None,
+    completed_on=None,
+    note="",
+    now,
+):
+    """An official reports a milestone's status, progress and actual dates."""
+    _check_acts_in_state(membership, milestone)
+    today = timezone.localdate(now)
+    errors = {}
+    if status == Milestone.Status.COMPLETED:
+        progress = 100
+        completed_on = completed_on or today
+    else:
+        if completed_on:
+            errors["completed_on"] = _("Only a completed milestone has a completion date.")
+        if progress == 100 and status != Milestone.Status.COMPLETED:
+            errors["progress"] = _("At 100 % the milestone is completed: choose that status.")
+    if status == Milestone.Status.NOT_STARTED and progress:
+        errors["progress"] = _("A milestone that has not started has no progress.")
+    if not 0 <= progress <= 100:
+        errors["progress"] = _("Progress goes from 0 to 100 %.")
+    if started_on and started_on > today:
+        errors["started_on"] = _("The actual start date cannot be in the future.")
+    if completed_on and completed_on > today:
+        errors["completed_on"] = _("The completion date cannot be in the future.")
+    if started_on and completed_on and completed_on < started_on:
+        errors["completed_on"] = _("The milestone cannot end before it started.")
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        locked = _lock(milestone)
+        _refuse_if_stale(locked, base_version)
+        if status == Milestone.Status.COMPLETED and not _live_evidence(locked).exists():
+            raise ValidationError(
+                {
+                    "status": _(
+                        "A milestone can be marked completed only with at least one piece of "
+                        "evidence: add it first."
+                    )
+                }
+            )
+        update = StatusUpdate.objects.create(
+            milestone=locked,
+            old_status=locked.status,
+            new_status=status,
+            old_progress=locked.progress,
+            new_progress=progress,
+            old_due_on=locked.due_on,
+            new_due_on=locked.due_on,
+            new_started_on=started_on,
+            new_completed_on=completed_on,
+            version=locked.version + 1,
+            note=note,
+            author=membership.user,
+            organisation=membership.organisation,
+            created_at=now,
+        )
+        locked.status = status
+        locked.progress = progress
+        locked.started_on = started_on
+        locked.completed_on = completed_on if status == Milestone.Status.COMPLETED else None
+        locked.version += 1
+        locked.last_activity_at = now
+        locked.save(
+            update_fields=[
+                "status",
+                "progress",
+                "started_on",
+                "completed_on",
+                "version",
+                "last_activity_at",
+            ]
+        )
+        HistoryEntry.objects.create(
+            milestone=locked,
+            action=HistoryEntry.Action.STATUS_REPORTED,
+            summary=note,
+            author=membership.user,
+            organisation=membership.organisation,
+            created_at=now,
+            milestone_version=locked.version,
+            status_update=update,
+        )
+        refresh_signal(locked, now=now, cause=Transition.Cause.STATUS_UPDATE, actor=membership.user)
+    return update
+
+
+def _record_evidence(evidence, *, membership, now):
+    milestone = _lock(evidence.milestone)
+    evidence.milestone = milestone
+    evidence.full_clean(exclude=["file", "milestone", "organisation", "submitted_by"])
+    evidence.save()
+    milestone.last_activity_at = now
+    milestone.save(update_fields=["last_activity_at"])
+    HistoryEntry.objects.create(
+        milestone=milestone,
+        action=HistoryEntry.Action.EVIDENCE_ADDED,
+        summary=evidence.title,
+        author=membership.user,
+        organisation=membership.organisation,
+        created_at=now,
+        milestone_version=milestone.version,
+        evidence=evidence,
+    )
+    refresh_signal(milestone, now=now, cause=Transition.Cause.EVIDENCE, actor=membership.user)
+    return evidence
+
+
+def add_link_evidence(*, milestone, membership, url, title, description="", now):
+    """Evidence that is a public web page: only http and https addresses."""
+    _check_acts_in_state(membership, milestone)
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise ValidationError({"url": _("Only http:// and https:// links are accepted.")})
+    if Evidence.objects.filter(milestone=milestone, url=url).exists():
+        raise ValidationError({"url": _("This link is already evidence of this milestone.")})
+    evidence = Evidence(
+        milestone=milestone,
+        kind=Evidence.Kind.LINK,
+        title=title,
+        description=description,
+        url=url,
+        submitted_by=membership.user,
+        organisation=membership.organisation,
+        submitted_at=now,
+    )
+    with transaction.atomic():
+        return _record_evidence(evidence, membership=membership, now=now)
+
+
+def oversize_error(size=None):
+    """The refusal of a file over EVIDENCE_MAX_BYTES (its size, when it was read to the end)."""
+    limit = filesizeformat(settings.EVIDENCE_MAX_BYTES)
+    if size is None:
+        message = _(
+            "The file is larger than %(limit)s, the largest accepted. Reduce it or publish it "
+            "on a website and add the link."
+        ) % {"limit": limit}
+    else:
+        message = _(
+            "The file is %(size)s; the largest accepted is %(limit)s. Reduce it or publish it "
+            "on a website and add the link."
+        ) % {"size": filesizeformat(size), "limit": limit}
+    return ValidationError({"file": message})
+
+
+def check_upload(upload):
+    """The upload's FileType, or ValidationError: too large, or of a type not accepted."""
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise oversize_error(upload.size)
+    try:
+        return uploads.detect_type(upload)
+    except uploads.RefusedFile as refused:
+        raise ValidationError({"file": refused.message}) from None
+
+
+def add_file_evidence(*, milestone, membership, upload, title, description="", now):
+    """Evidence that is a file: checked from its content, then streamed to storage and hashed.
+
+    Nothing is stored for a refused file. A stored file whose database row fails is removed.
+    """
+    _check_acts_in_state(membership, milestone)
+    file_type = check_upload(upload)
+    content = uploads.HashingFile(upload)
+    name = default_storage.save(evidence_upload_to(None, upload.name), content)
+    try:
+        evidence = Evidence(
+            milestone=milestone,
+            kind=file_type.evidence_kind,
+            title=title,
+            description=description,
+            original_filename=os.path.basename(upload.name or "")[:255],
+            sha256=content.sha256.hexdigest(),
+            content_type=file_type.content_type,
+            size=content.bytes_read,
+            submitted_by=membership.user,
+            organisation=membership.organisation,
+            submitted_at=now,
+        )
+        evidence.file.name = name
+        with transaction.atomic():
+            return _record_evidence(evidence, membership=membership, now=now)
+    except BaseException:
+        default_storage.delete(name)
+        raise
+
+
+def retract_evidence(*, evidence, membership, reason, now):
+    """Withdraw a piece of evidence: it stays listed, struck through, with the reason."""
+    milestone = evidence.milestone
+    _check_acts_in_state(membership, milestone)
+    if membership.organisation_id != evidence.organisation_id:
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the evidence is retracted.")})
+    with transaction.atomic():
+        locked = _lock(milestone)
+        evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+        if evidence.is_retracted:
+            raise ValidationError({"reason": _("This evidence was already retracted.")})
+        others = _live_evidence(locked).exclude(pk=evidence.pk)
+        if locked.status == Milestone.Status.COMPLETED and not others.exists():
+            raise ValidationError(
+                {
+                    "reason": _(
+                        "This is the only evidence of a completed milestone. Add the right "
+                        "evidence first, then retract this one."
+                    )
+                }
+            )
+        evidence.retracted_at = now
+        evidence.retracted_by = membership.user
+        evidence.retraction_reason = reason
+        evidence.save(update_fields=["retracted_at", "retracted_by", "retraction_reason"])
+        HistoryEntry.objects.create(
+            milestone=locked,
+            action=HistoryEntry.Action.EVIDENCE_RETRACTED,
+            summary=f"{evidence.title}: {reason}",
+            author=membership.user,
+            organisation=membership.organisation,
+            created_at=now,
+            milestone_version=locked.version,
+            evidence=evidence,
+        )
+        refresh_signal(locked, now=now, cause=Transition.Cause.EVIDENCE, actor=membership.user)
+    return evidence
+
+
+def record_verification(*, milestone, membership, base_version, result, reason="", now):
+    """A civil-society organisation verifies or disputes the status the government reported."""
+    _check_acts_in_state(membership, milestone)
+    reason = (reason or "").strip()
+    if result not in Verification.Result.values:
+        raise ValidationError({"result": _("Choose verified or disputed.")})
+    if result == Verification.Result.DISPUTED and not reason:
+        raise ValidationError({"reason": _("Say why you dispute the reported status.")})
+    with transaction.atomic():
+        locked = _lock(milestone)
+        _refuse_if_stale(locked, base_version)
+        verification = Verification.objects.create(
+            milestone=locked,
+            milestone_version=locked.version,
+            status=locked.status,
+            progress=locked.progress,
+            result=result,
+            reason=reason,
+            author=membership.user,
+            organisation=membership.organisation,
+            created_at=now,
+        )
+        HistoryEntry.objects.create(
+            milestone=locked,
+            action=(
+                HistoryEntry.Action.DISPUTED
+                if result == Verification.Result.DISPUTED
+                else HistoryEntry.Action.VERIFIED
+            ),
+            summary=reason,
+            author=membership.user,
+            organisation=membership.organisation,
+            created_at=now,
+            milestone_version=locked.version,
+            verification=verification,
+        )
+    return verification

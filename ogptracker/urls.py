@@ -22,5 +22,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("datos/", open_data, name="open-data"),
     path("", include("commitments.urls")),
+    path("cuenta/", include("accounts.urls")),
+    path("panel/", include("commitments.panel_urls")),
     prefix_default_language=False,
 )

@@ -18,7 +18,10 @@ CHANGELISTS = [
     ("commitments", "evidence"),
     ("commitments", "statusupdate"),
     ("commitments", "transition"),
+    ("commitments", "verification"),
+    ("commitments", "historyentry"),
     ("accounts", "user"),
+    ("accounts", "invitation"),
 ]
 
 

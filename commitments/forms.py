@@ -1,0 +1,114 @@
+"""Forms of the contributor panel: they validate input; commitments.services enforces the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Milestone, Verification
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class StatusForm(forms.Form):
+    # The version the official saw: a report based on an older one is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    status = forms.ChoiceField(label=_("Status"), choices=Milestone.Status.choices)
+    progress = forms.IntegerField(
+        label=_("Progress (%)"),
+        min_value=0,
+        max_value=100,
+        help_text=_("A completed milestone is always at 100 %."),
+    )
+    started_on = forms.DateField(label=_("Actual start date"), required=False, widget=DateInput)
+    completed_on = forms.DateField(
+        label=_("Completion date"),
+        required=False,
+        widget=DateInput,
+        help_text=_("Only for a completed milestone; today if left empty."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("What was done, or why it is late. Public."),
+    )
+
+    @classmethod
+    def for_milestone(cls, milestone):
+        return cls(
+            initial={
+                "version": milestone.version,
+                "status": milestone.status,
+                "progress": milestone.progress,
+                "started_on": milestone.started_on,
+                "completed_on": milestone.completed_on,
+            },
+            prefix="status",
+        )
+
+
+class EvidenceForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+    )
+    file = forms.FileField(
+        label=_("File"),
+        required=False,
+        # Our own words: Django's es_MX catalogue misspells this one ("vació").
+        error_messages={"empty": _("The file is empty.")},
+    )
+    url = forms.CharField(
+        label=_("Or a link"),
+        required=False,
+        max_length=1000,
+        help_text=_("An http:// or https:// address, for evidence published on the web."),
+        widget=forms.URLInput,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("file")) == bool(cleaned.get("url")):
+            raise forms.ValidationError(_("Give a file or a link: one of the two."))
+        return cleaned
+
+
+class VerificationForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    result = forms.ChoiceField(
+        label=_("The reported status is"),
+        choices=Verification.Result.choices,
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_("Required to dispute. Public."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("result") == Verification.Result.DISPUTED
+            and not cleaned.get("reason", "").strip()
+        ):
+            self.add_error("reason", _("Say why you dispute the reported status."))
+        return cleaned
+
+
+class RetractForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for retraction"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+        help_text=_("The evidence stays listed, struck through, with this reason."),
+    )

@@ -1,0 +1,232 @@
+"""The contributor panel (/panel/): thin views; permissions decide, services write."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from . import permissions, selectors, services, uploads
+from .forms import EvidenceForm, RetractForm, StatusForm, VerificationForm
+from .models import Evidence, Milestone
+
+
+@permissions.contributor_required
+def dashboard(request):
+    groups = selectors.dashboard(user=request.user, now=timezone.now())
+    sections = [
+        ("overdue", pgettext("milestones", "Overdue"), groups["overdue"]),
+        ("due_soon", _("Due within 30 days"), groups["due_soon"]),
+        ("quiet", _("No activity for a long time"), groups["quiet"]),
+        (
+            "awaiting_verification",
+            _("Awaiting civil-society verification"),
+            groups["awaiting_verification"],
+        ),
+        ("disputed", _("Disputed by civil society"), groups["disputed"]),
+    ]
+    memberships = permissions.memberships_of(request.user)
+    return render(
+        request, "panel/dashboard.html", {"sections": sections, "memberships": memberships}
+    )
+
+
+def _milestone_page(request, milestone_pk, *, status=200, forms=None, stale=None):
+    milestone = selectors.panel_milestone(pk=milestone_pk)
+    forms = forms or {}
+    allowed = permissions.allowed_permissions(request.user, milestone)
+    context = {
+        "milestone": milestone,
+        "commitment": milestone.commitment,
+        "allowed": allowed,
+        "retractable": permissions.retractable_evidence_ids(request.user, milestone),
+        "verification": selectors.latest_verification(milestone),
+        "status_form": forms.get("status") or StatusForm.for_milestone(milestone),
+        "evidence_form": forms.get("evidence") or EvidenceForm(prefix="evidence"),
+        "verification_form": forms.get("verification")
+        or VerificationForm(initial={"version": milestone.version}, prefix="verification"),
+        "retract_form": forms.get("retract") or RetractForm(prefix="retract"),
+        "retract_target": forms.get("retract_target"),
+        "stale": stale,
+        "max_upload": settings.EVIDENCE_MAX_BYTES,
+        "allowed_types": uploads.ALLOWED_LABELS,
+    }
+    return render(request, "panel/milestone.html", context, status=status)
+
+
+def _done(request, milestone, message):
+    messages.success(request, message)
+    return redirect(reverse("panel:milestone", kwargs={"pk": milestone.pk}))
+
+
+def _apply_errors(form, error):
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@permissions.require("milestone:view")
+def milestone_detail(request, *, milestone, membership):
+    return _milestone_page(request, milestone.pk)
+
+
+@require_POST
+@permissions.require("milestone.status:write")
+def report_status(request, *, milestone, membership):
+    form = StatusForm(request.POST, prefix="status")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.report_status(
+                milestone=milestone,
+                membership=membership,
+                base_version=data["version"],
+                status=data["status"],
+                progress=data["progress"],
+                started_on=data["started_on"],
+                completed_on=data["completed_on"],
+                note=data["note"],
+                now=timezone.now(),
+            )
+        except services.StaleVersion as stale:
+            # Fresh forms from the current version; the person's input is shown to re-apply.
+            mine = {**data, "status": Milestone.Status(data["status"]).label}
+            return _milestone_page(
+                request, milestone.pk, status=409, stale={"newer": stale.newer, "mine": mine}
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, milestone, _("Status reported."))
+    return _milestone_page(request, milestone.pk, status=400, forms={"status": form})
+
+
+@csrf_exempt  # checked by csrf_protect below, once the upload handlers are in place
+def add_evidence(request, pk):
+    # The size limit must see the upload before anything reads the body (CSRF included).
+    request.upload_handlers.insert(
+        0, uploads.SizeLimitUploadHandler(request, settings.EVIDENCE_MAX_BYTES)
+    )
+    return _add_evidence(request, pk)
+
+
+@csrf_protect
+@require_POST
+@permissions.require("evidence:add")
+def _add_evidence(request, *, milestone, membership):
+    form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
+    if getattr(request, "oversized_upload", False):
+        _apply_errors(form, services.oversize_error())
+        # The file was dropped unread: "give a file or a link" would only confuse.
+        form.errors.pop("__all__", None)
+    elif form.is_valid():
+        data = form.cleaned_data
+        common = {
+            "milestone": milestone,
+            "membership": membership,
+            "title": data["title"],
+            "description": data["description"],
+            "now": timezone.now(),
+        }
+        try:
+            if data["file"]:
+                services.add_file_evidence(upload=data["file"], **common)
+            else:
+                services.add_link_evidence(url=data["url"].strip(), **common)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, milestone, _("Evidence added."))
+    return _milestone_page(request, milestone.pk, status=400, forms={"evidence": form})
+
+
+@require_POST
+@permissions.require("milestone.verification:write")
+def verify(request, *, milestone, membership):
+    form = VerificationForm(request.POST, prefix="verification")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_verification(
+                milestone=milestone,
+                membership=membership,
+                base_version=data["version"],
+                result=data["result"],
+                reason=data["reason"],
+                now=timezone.now(),
+            )
+        except services.StaleVersion as stale:
+            return _milestone_page(
+                request, milestone.pk, status=409, stale={"newer": stale.newer, "mine": None}
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, milestone, _("Verification recorded."))
+    return _milestone_page(request, milestone.pk, status=400, forms={"verification": form})
+
+
+@require_POST
+@permissions.require("evidence:retract", on="evidence")
+def retract_evidence(request, *, milestone, membership, evidence):
+    form = RetractForm(request.POST, prefix="retract")
+    if form.is_valid():
+        try:
+            services.retract_evidence(
+                evidence=evidence,
+                membership=membership,
+                reason=form.cleaned_data["reason"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, milestone, _("Evidence retracted."))
+    return _milestone_page(
+        request,
+        milestone.pk,
+        status=400,
+        forms={"retract": form, "retract_target": evidence.pk},
+    )
+
+
+def download_evidence(request, pk):
+    """Public: the stored file, never interpreted by the browser as a page.
+
+    Retracted files stay stored (nothing is lost) but are no longer handed out: a retraction
+    may be for personal data published by mistake.
+    """
+    evidence = get_object_or_404(
+        Evidence.objects.exclude(file=""),
+        pk=pk,
+        milestone__commitment__action_plan__state__is_active=True,
+    )
+    if evidence.is_retracted:
+        return HttpResponse(
+            _("This evidence was retracted."), status=410, content_type="text/plain; charset=utf-8"
+        )
+    file_type = uploads.BY_CONTENT_TYPE.get(evidence.content_type)
+    if file_type is None:
+        # Files from before content detection are always downloaded, as opaque bytes.
+        content_type, inline = "application/octet-stream", False
+    else:
+        content_type, inline = file_type.content_type, file_type.inline
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=evidence.original_filename or f"evidencia-{evidence.pk}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
