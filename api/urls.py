@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import downloads, views
+from . import downloads, views, write
 
 app_name = "api"
 
@@ -15,6 +15,13 @@ router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("history", views.StatusUpdateViewSet, basename="history")
 
 urlpatterns = [
+    path("api/v1/milestones/<int:pk>/status/", write.report_status, name="report-status"),
+    path("api/v1/milestones/<int:pk>/evidence/", write.add_evidence, name="add-evidence"),
+    path(
+        "api/v1/milestones/<int:pk>/verification/",
+        write.record_verification,
+        name="record-verification",
+    ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from api import token_views
+
 from . import panel_views
 
 app_name = "panel"
@@ -13,4 +15,6 @@ urlpatterns = [
     path("hitos/<int:pk>/evidencia/", panel_views.add_evidence, name="add-evidence"),
     path("hitos/<int:pk>/verificacion/", panel_views.verify, name="verify"),
     path("evidencia/<int:pk>/retirar/", panel_views.retract_evidence, name="retract-evidence"),
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revocar/", token_views.revoke_token, name="revoke-token"),
 ]

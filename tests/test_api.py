@@ -194,7 +194,8 @@ def test_rate_limit_per_client_address(client, lit, monkeypatch):
 def test_unknown_filter_value_is_a_400_with_a_message(client, lit):
     response = client.get("/api/v1/commitments/", {"status": "bogus"})
     assert response.status_code == 400
-    assert "status" in response.json()
+    assert response.json()["code"] == "invalid"
+    assert "status" in response.json()["fields"]
 
 
 def test_milestone_counts_in_api_match_the_database(client, lit):

@@ -1,0 +1,214 @@
+"""Write API for integrations: the same forms, permissions, services and upload checks as the
+contributor panel, so a request gets the same answer through either door.
+
+    POST /api/v1/milestones/{id}/status/        {version, status, progress, note, ...}
+    POST /api/v1/milestones/{id}/evidence/      {title, url} or multipart {title, file}
+    POST /api/v1/milestones/{id}/verification/  {version, result, reason}
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from commitments import permissions, services, uploads
+from commitments.forms import EvidenceForm, StatusForm, VerificationForm
+from commitments.models import Milestone
+
+from . import serializers as read_serializers
+from .authentication import ApiTokenAuthentication
+from .errors import Conflict
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: `code`, `message`, `fields`."),
+    401: OpenApiResponse(description="No valid token."),
+    403: OpenApiResponse(description="No role for this action in the milestone's state."),
+    404: OpenApiResponse(description="No such milestone."),
+    409: OpenApiResponse(description="Based on an older version: `newer` lists what changed."),
+}
+
+
+def _milestone(pk):
+    return get_object_or_404(
+        Milestone.objects.select_related("commitment__action_plan__state"),
+        pk=pk,
+        commitment__action_plan__state__is_active=True,
+    )
+
+
+def _membership(request, permission, milestone):
+    membership = permissions.membership_for(request.user, permission, milestone)
+    if membership is None:
+        raise PermissionDenied
+    return membership
+
+
+def _valid(form_class, request, *files):
+    """The form's cleaned data, or a 400 with the form's own messages, field by field."""
+    if not hasattr(request.data, "get"):
+        raise ValidationError(_("Send a JSON object (or a form), not a list or a value."))
+    form = form_class(request.data, *files)
+    if not form.is_valid():
+        errors = form.errors.get_json_data()
+        raise ValidationError(
+            {field: [e["message"] for e in messages] for field, messages in errors.items()}
+        )
+    return form.cleaned_data
+
+
+def _stale(stale):
+    error = Conflict(_("The milestone changed since the version you sent; nothing was saved."))
+    error.extra = {
+        "current_version": stale.milestone.version,
+        "newer": [
+            {
+                "version": entry.milestone_version,
+                "summary": entry.summary,
+                "organisation": entry.organisation.name if entry.organisation else None,
+                "at": entry.created_at.isoformat(),
+            }
+            for entry in stale.newer
+        ],
+    }
+    return error
+
+
+def _milestone_response(request, milestone, code=status.HTTP_200_OK):
+    milestone.refresh_from_db()
+    data = read_serializers.MilestoneSerializer(milestone, context={"request": request}).data
+    return Response({**data, "version": milestone.version}, status=code)
+
+
+def _endpoint(view):
+    view = permission_classes([IsAuthenticated])(view)
+    return authentication_classes([ApiTokenAuthentication])(view)
+
+
+@extend_schema(
+    request=inline_serializer(
+        "StatusReport",
+        {
+            "version": serializers.IntegerField(),
+            "status": serializers.ChoiceField(Milestone.Status.choices),
+            "progress": serializers.IntegerField(min_value=0, max_value=100),
+            "started_on": serializers.DateField(required=False),
+            "completed_on": serializers.DateField(required=False),
+            "note": serializers.CharField(),
+        },
+    ),
+    responses={200: read_serializers.MilestoneSerializer, **ERRORS},
+)
+@api_view(["POST"])
+@_endpoint
+def report_status(request, pk):
+    """An official reports the status, progress and actual dates of a milestone."""
+    milestone = _milestone(pk)
+    membership = _membership(request, "milestone.status:write", milestone)
+    data = _valid(StatusForm, request)
+    try:
+        services.report_status(
+            milestone=milestone,
+            membership=membership,
+            base_version=data["version"],
+            status=data["status"],
+            progress=data["progress"],
+            started_on=data["started_on"],
+            completed_on=data["completed_on"],
+            note=data["note"],
+            now=timezone.now(),
+        )
+    except services.StaleVersion as stale:
+        raise _stale(stale) from None
+    return _milestone_response(request, milestone)
+
+
+@extend_schema(
+    request={
+        "application/json": inline_serializer(
+            "LinkEvidence",
+            {
+                "title": serializers.CharField(),
+                "description": serializers.CharField(required=False),
+                "url": serializers.URLField(),
+            },
+        ),
+        "multipart/form-data": inline_serializer(
+            "FileEvidence",
+            {
+                "title": serializers.CharField(),
+                "description": serializers.CharField(required=False),
+                "file": serializers.FileField(),
+            },
+        ),
+    },
+    responses={201: read_serializers.EvidenceSerializer, **ERRORS},
+)
+@api_view(["POST"])
+@_endpoint
+def add_evidence(request, pk):
+    """Adds evidence to a milestone: a link (JSON) or a file (multipart), checked by content."""
+    # The size limit must see the upload before anything parses the body.
+    request._request.upload_handlers.insert(
+        0, uploads.SizeLimitUploadHandler(request._request, settings.EVIDENCE_MAX_BYTES)
+    )
+    milestone = _milestone(pk)
+    membership = _membership(request, "evidence:add", milestone)
+    if _oversized(request):
+        raise services.oversize_error()
+    data = _valid(EvidenceForm, request, request.FILES)
+    common = {
+        "milestone": milestone,
+        "membership": membership,
+        "title": data["title"],
+        "description": data["description"],
+        "now": timezone.now(),
+    }
+    if data["file"]:
+        evidence = services.add_file_evidence(upload=data["file"], **common)
+    else:
+        evidence = services.add_link_evidence(url=data["url"].strip(), **common)
+    body = read_serializers.EvidenceSerializer(evidence, context={"request": request}).data
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _oversized(request):
+    request.data  # noqa: B018 (parses the body, running the size-limit handler)
+    return getattr(request._request, "oversized_upload", False)
+
+
+@extend_schema(
+    request=inline_serializer(
+        "Verification",
+        {
+            "version": serializers.IntegerField(),
+            "result": serializers.ChoiceField(["verified", "disputed"]),
+            "reason": serializers.CharField(required=False),
+        },
+    ),
+    responses={200: read_serializers.MilestoneSerializer, **ERRORS},
+)
+@api_view(["POST"])
+@_endpoint
+def record_verification(request, pk):
+    """A civil-society member verifies or disputes the status the government reported."""
+    milestone = _milestone(pk)
+    membership = _membership(request, "milestone.verification:write", milestone)
+    data = _valid(VerificationForm, request)
+    try:
+        services.record_verification(
+            milestone=milestone,
+            membership=membership,
+            base_version=data["version"],
+            result=data["result"],
+            reason=data["reason"],
+            now=timezone.now(),
+        )
+    except services.StaleVersion as stale:
+        raise _stale(stale) from None
+    return _milestone_response(request, milestone)
