@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "accounts",
     "states",
     "commitments",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -180,11 +182,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.flag_stale_milestones",
         "schedule": 15 * 60,
     },
+    # The stale job queues this itself; the beat also catches transitions from people's
+    # actions (status updates, evidence).
+    "notify-transitions": {
+        "task": "alerts.process_transitions",
+        "schedule": 15 * 60,
+    },
+    "due-reminders": {
+        "task": "alerts.scan_due_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    # One digest a day per person, in the morning, Mexico City time.
+    "daily-digest": {
+        "task": "alerts.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
-# Email: SMTP when EMAIL_HOST is set, otherwise printed on the console.
+# Email: files in EMAIL_FILE_PATH when set (tests of a worker process read them), SMTP when
+# EMAIL_HOST is set, otherwise printed on the console.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-if EMAIL_HOST:
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
+if EMAIL_FILE_PATH:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -194,6 +215,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OGP Tracker <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How long a citizen's follow confirmation link works, in seconds.
+FOLLOW_CONFIRM_MAX_AGE = int(os.environ.get("FOLLOW_CONFIRM_MAX_AGE", str(3 * 24 * 3600)))
 
 # Spanish (Mexico) first, English available under /en/.
 LANGUAGE_CODE = "es-mx"

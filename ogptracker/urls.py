@@ -10,5 +10,6 @@ urlpatterns = [
 # Spanish pages live at the root, English ones under /en/, so every link names its language.
 urlpatterns += i18n_patterns(
     path("", include("commitments.urls")),
+    path("", include("alerts.urls")),
     prefix_default_language=False,
 )
