@@ -192,3 +192,38 @@ def test_two_concurrent_notifiers_claim_each_transition_once(django_user_model):
     per_transition = Notification.objects.values("transition").annotate(n=Count("id"))
     assert len(per_transition) == 300
     assert {row["n"] for row in per_transition} == {1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_digest_senders_email_each_person_once(demo):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent claims need PostgreSQL's row locks (set DATABASE_URL)")
+    from django.core import mail
+
+    commitment_services.flag_stale_milestones(now=NOW)
+    services.notify_transitions(now=NOW)
+    barrier = threading.Barrier(2)
+    sent, errors = [], []
+
+    def sender():
+        try:
+            barrier.wait()
+            sent.append(services.send_digests(now=NOW))
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(sent) == 4
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "oficial.guanajuato@example.org",
+        "oficial.nuevoleon@example.org",
+        "osc.guanajuato@example.org",
+        "osc.nuevoleon@example.org",
+    ]
