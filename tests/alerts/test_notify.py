@@ -165,10 +165,10 @@ def test_two_concurrent_notifiers_claim_each_transition_once(django_user_model):
             signal="yellow",
             next_check_at=NOW,
         )
-        for n in range(1, 301)
+        for n in range(1, 121)
     )
     commitment_services.flag_stale_milestones(now=NOW)
-    assert Transition.objects.count() == 300
+    assert Transition.objects.count() == 120
     barrier = threading.Barrier(2)
     claimed, errors = [], []
 
@@ -187,10 +187,10 @@ def test_two_concurrent_notifiers_claim_each_transition_once(django_user_model):
     for t in threads:
         t.join()
     assert errors == []
-    assert sum(claimed) == 300
+    assert sum(claimed) == 120
     assert len(claimed) == 2
     per_transition = Notification.objects.values("transition").annotate(n=Count("id"))
-    assert len(per_transition) == 300
+    assert len(per_transition) == 120
     assert {row["n"] for row in per_transition} == {1}
 
 
