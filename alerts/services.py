@@ -143,8 +143,11 @@ def pending_digest_recipients():
     """(user ids, citizen addresses) with notices waiting."""
     pending = Notification.objects.filter(sent_at=None)
     user_ids = set(pending.filter(user__isnull=False).values_list("user_id", flat=True))
-    emails = set(pending.filter(follow__isnull=False).values_list("follow__email", flat=True))
-    return sorted(user_ids), sorted(emails, key=str.lower)
+    emails = {  # one digest per address, however it was typed in each follow
+        email.lower(): email
+        for email in pending.filter(follow__isnull=False).values_list("follow__email", flat=True)
+    }
+    return sorted(user_ids), sorted(emails.values(), key=str.lower)
 
 
 def _claim(pending, *, now):
@@ -274,7 +277,7 @@ def send_user_digest(*, user_id, now):
 def send_citizen_digest(*, email, now):
     """Emails one address every pending notice of its follows in one message."""
     pending = Notification.objects.filter(
-        follow__email=email,
+        follow__email__iexact=email,
         follow__unsubscribed_at=None,
         sent_at=None,
         created_at__lte=now,
