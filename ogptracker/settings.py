@@ -177,16 +177,18 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Seconds between two runs of the stale check (and of the notices of people's changes).
+STALE_CHECK_SECONDS = int(os.environ.get("STALE_CHECK_SECONDS", str(15 * 60)))
 CELERY_BEAT_SCHEDULE = {
     "flag-stale-milestones": {
         "task": "commitments.flag_stale_milestones",
-        "schedule": 15 * 60,
+        "schedule": STALE_CHECK_SECONDS,
     },
     # The stale job queues this itself; the beat also catches transitions from people's
     # actions (status updates, evidence).
     "notify-transitions": {
         "task": "alerts.process_transitions",
-        "schedule": 15 * 60,
+        "schedule": STALE_CHECK_SECONDS,
     },
     "due-reminders": {
         "task": "alerts.scan_due_reminders",

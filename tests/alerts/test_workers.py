@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -62,8 +63,8 @@ def test_stale_job_to_digest_on_a_worker_over_redis(redis_url, demo):
     assert "MXNLE0001.4 Informe final de resultados" in nl.body
 
 
-def test_stale_job_to_digest_on_the_filesystem_broker(tmp_path, demo):
-    """A worker process with beat on the embedded broker, as `make run` starts it."""
+def worker_env(tmp_path, **extra):
+    """The environment of a worker process on the test's own database (PostgreSQL only)."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs a database it can share with the test (PostgreSQL)")
     db = connection.settings_dict
@@ -76,50 +77,72 @@ def test_stale_job_to_digest_on_the_filesystem_broker(tmp_path, demo):
             "VAR_DIR": str(tmp_path),
             "EMAIL_FILE_PATH": str(tmp_path / "mail"),
             "DEBUG": "true",
+            **extra,
         }
     )
+    return env
 
-    def celery(*args):
-        return [sys.executable, "-m", "celery", "-A", "ogptracker", *args]
 
+def celery(*args):
+    return [sys.executable, "-m", "celery", "-A", "ogptracker", *args]
+
+
+def call(task, env):
+    subprocess.run(celery("call", task), cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+@contextmanager
+def worker_with_beat(tmp_path, env):
+    """`celery worker --beat` as `make run` starts it; yields the process, returns its output."""
     name = f"alerts-{uuid.uuid4().hex[:8]}@{os.uname().nodename}"
     worker = subprocess.Popen(
-        celery("worker", "--beat", "-P", "solo", "-l", "INFO", "-n", name),
+        celery(
+            "worker",
+            "--beat",
+            "-P",
+            "solo",
+            "-l",
+            "INFO",
+            "-n",
+            name,
+            "-s",
+            str(tmp_path / "beat-schedule"),
+        ),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output = []
     try:
-        subprocess.run(
-            celery("call", "commitments.flag_stale_milestones"),
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        wait_for(everything_notified, "the worker to flag milestones and claim the transitions")
-        assert worker.poll() is None
-        subprocess.run(
-            celery("call", "alerts.send_digests"),
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        wait_for(lambda: not Notification.objects.filter(sent_at=None).exists(), "all sent")
+        yield worker, output
     finally:
         worker.send_signal(signal.SIGTERM)
-        output, _ = worker.communicate(timeout=60)
-    assert "filesystem://" in output
-    assert "beat: Starting" in output
-    messages = [
+        output.append(worker.communicate(timeout=60)[0])
+
+
+def emails_in(folder):
+    return [
         email.message_from_bytes(part)
-        for path in sorted((tmp_path / "mail").iterdir())
+        for path in sorted(folder.iterdir())
         for part in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n")
         if part.strip()
     ]
+
+
+def test_stale_job_to_digest_on_the_filesystem_broker(tmp_path, demo):
+    """A worker process with beat on the embedded broker, as `make run` starts it."""
+    env = worker_env(tmp_path)
+    with worker_with_beat(tmp_path, env) as (worker, output):
+        call("commitments.flag_stale_milestones", env)
+        wait_for(everything_notified, "the worker to flag milestones and claim the transitions")
+        assert worker.poll() is None
+        call("alerts.send_digests", env)
+        wait_for(lambda: not Notification.objects.filter(sent_at=None).exists(), "all sent")
+    assert "filesystem://" in output[0]
+    assert "beat: Starting" in output[0]
+    messages = emails_in(tmp_path / "mail")
     recipients = sorted(m["To"] for m in messages)
     assert recipients == [
         "oficial.guanajuato@example.org",
@@ -131,3 +154,20 @@ def test_stale_job_to_digest_on_the_filesystem_broker(tmp_path, demo):
     text = next(p for p in nl.walk() if p.get_content_type() == "text/plain")
     assert "Hitos que se pusieron en rojo" in text.get_payload(decode=True).decode()
     assert nl["List-Unsubscribe"].strip().startswith("<http://127.0.0.1:8000/avisos/baja/")
+
+
+def test_the_beat_runs_the_stale_check_on_redis(tmp_path, redis_url, demo):
+    """Nobody calls a task: the beat's schedule (every 2 s here) runs the stale check, and
+    its commit queues the notices, all through Redis."""
+    env = worker_env(tmp_path, REDIS_URL=redis_url, STALE_CHECK_SECONDS="2")
+    celery_app.control.purge()
+    with worker_with_beat(tmp_path, env) as (worker, output):
+        wait_for(everything_notified, "the beat to run the stale check and the notices")
+        assert worker.poll() is None
+    celery_app.control.purge()  # the beat's later sends, for no other test to receive
+    assert "redis://" in output[0]
+    assert (
+        "Sending due task flag-stale-milestones (commitments.flag_stale_milestones)" in (output[0])
+    )
+    assert Milestone.objects.filter(signal="red").exists()
+    assert Notification.objects.filter(kind="red", user__username="osc.nuevoleon").exists()
