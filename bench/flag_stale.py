@@ -159,6 +159,15 @@ def load(n, seed, now):
         "commitment_id, number, title, deliverable, starts_on, due_on, status, progress, "
         "completed_on, last_activity_at, signal, signal_since, next_check_at"
     )
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT 1 FROM information_schema.columns "
+            "WHERE table_name = 'commitments_milestone' AND column_name = 'version'"
+        )
+        # The contributor workflows add an edit counter with no database default.
+        versioned = cur.fetchone() is not None
+    if versioned:
+        columns += ", version"
     with (
         connection.cursor() as cur,
         cur.connection.cursor().copy(f"COPY commitments_milestone ({columns}) FROM STDIN") as copy,
@@ -187,6 +196,7 @@ def load(n, seed, now):
                     "green",
                     dt.datetime(2023, 1, 1, tzinfo=mx),
                     now - dt.timedelta(minutes=1),
+                    *((1,) if versioned else ()),
                 )
             )
     with connection.cursor() as cur:
