@@ -43,7 +43,8 @@ class CommitmentFilter(django_filters.FilterSet):
         return queryset.filter(**{value: True})
 
     def filter_alert(self, queryset, name, value):
-        return queryset.filter(red_count__gt=0) if value else queryset.filter(red_count=0)
+        # As on the public pages: true narrows to red; false is no filter.
+        return queryset.filter(red_count__gt=0) if value else queryset
 
     def filter_search(self, queryset, name, value):
         return search.search(queryset, value)

@@ -9,11 +9,13 @@ in the URL (Spanish at /, English at /en/), so the path alone names the page.
 """
 
 import hashlib
+import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
 
 VERSION_KEY = "public:version"
 PAGE_TTL = 24 * 3600
@@ -21,11 +23,17 @@ PAGE_TTL = 24 * 3600
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")
 
 
+def _first_version():
+    # Never a small number: if the key is evicted, pages stored under an old version must not
+    # match the new one.
+    return time.time_ns()
+
+
 def _bump():
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version yet (first write, or the cache was flushed)
-        cache.add(VERSION_KEY, 1, timeout=None)
+        cache.add(VERSION_KEY, _first_version(), timeout=None)
 
 
 def bump_public_version(**kwargs):
@@ -48,7 +56,10 @@ def cached_public_page(view):
 
 
 def _page_key(request):
-    return "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    # The host (absolute links), the path (which names the language) and today's date (pages
+    # count days overdue) name a page.
+    name = f"{request.get_host()}|{request.get_full_path()}|{timezone.localdate().isoformat()}"
+    return "page:" + hashlib.sha256(name.encode()).hexdigest()
 
 
 class PublicPageCacheMiddleware:
@@ -66,7 +77,7 @@ class PublicPageCacheMiddleware:
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY)
         if version is None:
-            cache.add(VERSION_KEY, 1, timeout=None)
+            cache.add(VERSION_KEY, _first_version(), timeout=None)
             version = cache.get(VERSION_KEY)
         hit = found.get(key)
         if hit is not None and hit[0] == version:

@@ -12,6 +12,7 @@ Dates are calendar days in the site's time zone: a milestone due on 30 June is o
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -36,6 +37,8 @@ class Assessment:
     next_check_at: dt.datetime | None
 
 
+# Cached: a batch of the stale job asks for the same few hundred dates thousands of times.
+@functools.lru_cache(maxsize=4096)
 def _midnight(day, tz):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
 

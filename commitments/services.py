@@ -1,16 +1,17 @@
 """Writes. Every change to milestones, their evidence and their traffic light goes through here."""
 
+import datetime as dt
 import hashlib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,11 +33,11 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _transitions_for(milestone, assessment, *, now, cause, actor=None):
-    """The light changes a fresh assessment implies, each at the moment it really happened.
+def _steps_for(milestone, assessment, *, now, cause):
+    """The light changes a fresh assessment implies, as (from, to, when it really happened).
 
     A milestone that the job last saw green and that has since passed both its yellow and its
-    red onsets gets two rows, green to yellow then yellow to red, so the public record says
+    red onsets gets two steps, green to yellow then yellow to red, so the public record says
     when each happened.
     """
     old, new = milestone.signal, assessment.signal
@@ -55,6 +56,10 @@ def _transitions_for(milestone, assessment, *, now, cause, actor=None):
         )
         if yellow.signal == rules.YELLOW:
             steps = [(old, rules.YELLOW, yellow.since), (rules.YELLOW, new, assessment.since)]
+    return steps
+
+
+def _transitions_for(milestone, assessment, *, now, cause, actor=None):
     return [
         Transition(
             milestone_id=milestone.pk,
@@ -65,7 +70,7 @@ def _transitions_for(milestone, assessment, *, now, cause, actor=None):
             cause=cause,
             actor=actor,
         )
-        for a, b, at in steps
+        for a, b, at in _steps_for(milestone, assessment, now=now, cause=cause)
     ]
 
 
@@ -77,55 +82,141 @@ class FlagResult:
     batches: int = 0
 
 
-def flag_stale_milestones(*, now, batch_size=1000, keep_transitions=True):
+class _Row(NamedTuple):
+    """The fields of a milestone the rules read, fetched as a tuple: no model instances."""
+
+    pk: int
+    status: str
+    starts_on: dt.date
+    due_on: dt.date
+    last_activity_at: dt.datetime
+    signal: str
+    signal_since: dt.datetime
+    stale_after_days: int
+
+
+_ROW_FIELDS = [
+    "id",
+    "status",
+    "starts_on",
+    "due_on",
+    "last_activity_at",
+    "signal",
+    "signal_since",
+    "commitment__action_plan__state__stale_after_days",
+]
+
+
+def _write_batch(updates, steps, *, now):
+    """Writes a batch's new lights and its transitions in two statements, whatever its size.
+
+    On PostgreSQL, UPDATE ... FROM unnest() and INSERT ... SELECT FROM unnest() send each
+    column as one array; Django's bulk_update would build a CASE of one branch per row, which
+    PostgreSQL evaluates row by row, quadratic in the batch size.
+    """
+    if connection.vendor != "postgresql":
+        Milestone.objects.bulk_update(
+            [
+                Milestone(pk=pk, signal=signal, signal_since=since, next_check_at=next_check)
+                for pk, signal, since, next_check in updates
+            ],
+            ["signal", "signal_since", "next_check_at"],
+        )
+        Transition.objects.bulk_create(
+            Transition(
+                milestone_id=pk,
+                old_signal=a,
+                new_signal=b,
+                happened_at=at,
+                recorded_at=now,
+                cause=Transition.Cause.CLOCK,
+            )
+            for pk, a, b, at in steps
+        )
+        return
+    ids, signals, sinces, next_checks = (list(column) for column in zip(*updates, strict=True))
+    import psycopg  # the PostgreSQL driver, present whenever this branch runs
+
+    connection.ensure_connection()
+    # A server-side binding cursor on Django's connection (same transaction) sends the arrays
+    # in binary (%b): psycopg dumps a list of datetimes some twenty times faster than as text.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Milestone._meta.db_table} AS m
+            SET signal = v.signal, signal_since = v.signal_since, next_check_at = v.next_check_at
+            FROM unnest(%b::bigint[], %b::varchar[], %b::timestamptz[], %b::timestamptz[])
+                AS v(id, signal, signal_since, next_check_at)
+            WHERE m.id = v.id
+            """,  # noqa: S608 (the table name is ours; values are parameters)
+            [ids, signals, sinces, next_checks],
+        )
+        if steps:
+            pks, olds, news, ats = (list(column) for column in zip(*steps, strict=True))
+            cursor.execute(
+                f"""
+                INSERT INTO {Transition._meta.db_table}
+                    (milestone_id, old_signal, new_signal, happened_at, recorded_at, cause)
+                SELECT t.milestone_id, t.old_signal, t.new_signal, t.happened_at, %b, %b
+                FROM unnest(%b::bigint[], %b::varchar[], %b::varchar[], %b::timestamptz[])
+                    AS t(milestone_id, old_signal, new_signal, happened_at)
+                """,  # noqa: S608
+                [now, Transition.Cause.CLOCK, pks, olds, news, ats],
+            )
+
+
+def flag_stale_milestones(*, now, batch_size=10_000, keep_transitions=True):
     """Re-assess every milestone whose next check is due, in batches, and record light changes.
 
     Each batch locks its rows with SKIP LOCKED, so concurrent runs share the work and never
     assess the same milestone twice; each row's next check moves past `now`, so a second run
-    finds nothing to do.
+    finds nothing to do. A batch is one SELECT, one UPDATE and one INSERT (plus one SELECT of
+    its transitions when `keep_transitions`), however many rows it holds.
     """
     result = FlagResult()
+    clock = Transition.Cause.CLOCK
+    # Batches walk the ids upward: each SELECT starts where the last one ended instead of
+    # stepping again over the index entries of the rows already done (cost quadratic in the
+    # number of batches). A row skipped because another run holds it is that run's to do.
+    last_id = 0
     while True:
         with transaction.atomic():
-            batch = list(
-                Milestone.objects.filter(next_check_at__lte=now)
+            batch = [
+                _Row(*values)
+                for values in Milestone.objects.filter(next_check_at__lte=now, id__gt=last_id)
                 .select_for_update(skip_locked=True, of=("self",))
-                .annotate(stale_after_days=F("commitment__action_plan__state__stale_after_days"))
-                .only(
-                    "id",
-                    "status",
-                    "starts_on",
-                    "due_on",
-                    "last_activity_at",
-                    "signal",
-                    "signal_since",
-                    "next_check_at",
-                )
-                .order_by("next_check_at", "id")[:batch_size]
-            )
+                .order_by("id")
+                .values_list(*_ROW_FIELDS)[:batch_size]
+            ]
             if not batch:
-                if result.changed:
-                    bump_public_version()
                 return result
-            transitions = []
+            last_id = batch[-1].pk
+            updates, steps = [], []
             for milestone in batch:
                 assessment = rules.assess_milestone(
                     milestone, stale_after_days=milestone.stale_after_days, now=now
                 )
-                transitions += _transitions_for(
-                    milestone, assessment, now=now, cause=Transition.Cause.CLOCK
-                )
-                if assessment.signal != milestone.signal:
-                    result.changed[(milestone.signal, assessment.signal)] += 1
-                    milestone.signal = assessment.signal
-                    milestone.signal_since = assessment.since
-                milestone.next_check_at = assessment.next_check_at
-            Milestone.objects.bulk_update(batch, ["signal", "signal_since", "next_check_at"])
-            Transition.objects.bulk_create(transitions)
+                steps += [
+                    (milestone.pk, a, b, at)
+                    for a, b, at in _steps_for(milestone, assessment, now=now, cause=clock)
+                ]
+                signal, since = milestone.signal, milestone.signal_since
+                if assessment.signal != signal:
+                    result.changed[(signal, assessment.signal)] += 1
+                    signal, since = assessment.signal, assessment.since
+                updates.append((milestone.pk, signal, since, assessment.next_check_at))
+            _write_batch(updates, steps, now=now)
+            if steps:
+                # Per batch, so a run that fails half-way still invalidates what it committed.
+                bump_public_version()
             result.checked += len(batch)
             result.batches += 1
-            if keep_transitions:
-                result.transitions += transitions
+            if keep_transitions and steps:
+                result.transitions += list(
+                    Transition.objects.filter(
+                        milestone_id__in=[m.pk for m in batch], recorded_at=now, cause=clock
+                    ).order_by("milestone_id", "happened_at", "id")
+                )
 
 
 def refresh_signal(milestone, *, now, cause, actor=None):
@@ -445,6 +536,19 @@ def record_verification(*, milestone, membership, base_version, result, reason="
     with transaction.atomic():
         locked = _lock(milestone)
         _refuse_if_stale(locked, base_version)
+        reported = (
+            HistoryEntry.objects.filter(
+                milestone=locked, action=HistoryEntry.Action.STATUS_REPORTED
+            )
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        # A status checked by the person who reported it is not a second opinion (someone may
+        # hold both roles in a state).
+        if reported is not None and reported.author_id == membership.user_id:
+            raise ValidationError(
+                {"result": _("You reported this status yourself: someone else must verify it.")}
+            )
         verification = Verification.objects.create(
             milestone=locked,
             milestone_version=locked.version,

@@ -3,7 +3,7 @@
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from . import services
@@ -28,4 +28,9 @@ def flag_stale_milestones():
         sum(result.changed.values()),
         dict(result.changed),
     )
+    if result.changed:
+        # Imported here: alerts depends on commitments, not the other way round.
+        from alerts.tasks import process_transitions
+
+        transaction.on_commit(process_transitions.delay)
     return result.checked

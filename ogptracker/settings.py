@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "states",
     "commitments",
     "api",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -163,7 +165,14 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # On files, so the web server and the Celery worker share it: the stale job's changes
+    # must invalidate the pages the web server cached.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": VAR_DIR / "cache",
+        }
+    }
     CELERY_BROKER_URL = "filesystem://"
     for folder in ("queue", "control"):
         (CELERY_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
@@ -185,10 +194,27 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Seconds between two runs of the stale check (and of the notices of people's changes).
+STALE_CHECK_SECONDS = int(os.environ.get("STALE_CHECK_SECONDS", str(15 * 60)))
 CELERY_BEAT_SCHEDULE = {
     "flag-stale-milestones": {
         "task": "commitments.flag_stale_milestones",
-        "schedule": 15 * 60,
+        "schedule": STALE_CHECK_SECONDS,
+    },
+    # The stale job queues this itself; the beat also catches transitions from people's
+    # actions (status updates, evidence).
+    "notify-transitions": {
+        "task": "alerts.process_transitions",
+        "schedule": STALE_CHECK_SECONDS,
+    },
+    "due-reminders": {
+        "task": "alerts.scan_due_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    # One digest a day per person, in the morning, Mexico City time.
+    "daily-digest": {
+        "task": "alerts.send_digests",
+        "schedule": crontab(hour=7, minute=0),
     },
 }
 
@@ -216,7 +242,8 @@ REST_FRAMEWORK = {
         "user": os.environ.get("API_TOKEN_RATE_LIMIT", "600/minute"),
     },
     # Client addresses come from REMOTE_ADDR, or from X-Forwarded-For behind this many proxies.
-    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")) or None,
+    # 0 means REMOTE_ADDR alone: a client-supplied X-Forwarded-For is never trusted.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "OGP Tracker API",
@@ -235,8 +262,13 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
 # Email: SMTP when EMAIL_HOST is set, otherwise printed on the console.
+# Email: files in EMAIL_FILE_PATH when set (tests of a worker process read them), SMTP when
+# EMAIL_HOST is set, otherwise printed on the console.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-if EMAIL_HOST:
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
+if EMAIL_FILE_PATH:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -246,6 +278,8 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OGP Tracker <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How long a citizen's follow confirmation link works, in seconds.
+FOLLOW_CONFIRM_MAX_AGE = int(os.environ.get("FOLLOW_CONFIRM_MAX_AGE", str(3 * 24 * 3600)))
 
 # Spanish (Mexico) first, English available under /en/.
 LANGUAGE_CODE = "es-mx"

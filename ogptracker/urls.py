@@ -24,5 +24,6 @@ urlpatterns += i18n_patterns(
     path("", include("commitments.urls")),
     path("cuenta/", include("accounts.urls")),
     path("panel/", include("commitments.panel_urls")),
+    path("", include("alerts.urls")),
     prefix_default_language=False,
 )

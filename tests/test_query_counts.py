@@ -68,3 +68,21 @@ def test_signed_in_visitors_bypass_the_cache(client, demo, django_user_model):
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
     assert len(queries) > 0
+
+
+def test_cached_pages_are_named_by_host_and_day(client, demo, settings):
+    from django.core.cache import cache
+
+    from commitments.cache import VERSION_KEY
+
+    settings.ALLOWED_HOSTS = ["ogp.example", "testserver"]
+    assert b"ogp.example" in client.get("/", HTTP_HOST="ogp.example").content
+    other = client.get("/", HTTP_HOST="testserver")
+    assert b"ogp.example" not in other.content
+    # Losing the version key (eviction, flush) must not bring back old pages.
+    old = client.get("/estados/guanajuato/").content
+    from states.models import State
+
+    State.objects.filter(slug="guanajuato").update(name="Guanajuato (renombrado)")
+    cache.delete(VERSION_KEY)
+    assert client.get("/estados/guanajuato/").content != old

@@ -61,7 +61,8 @@ def test_embedded_defaults_with_nothing_set(tmp_path):
     assert conf["db_engine"] == "django.db.backends.sqlite3"
     assert conf["db_name"] == str(tmp_path / "db.sqlite3")
     assert conf["broker"] == "filesystem://"
-    assert conf["cache"].endswith("LocMemCache")
+    # On files, shared by the web server and the worker (the stale job invalidates pages).
+    assert conf["cache"].endswith("FileBasedCache")
     assert conf["email"].endswith("console.EmailBackend")
     assert conf["language"] == "es-mx"
     # The filesystem broker's folders exist, so a worker can start at once.

@@ -8,7 +8,7 @@ from django.utils import timezone
 from commitments import selectors, services
 from commitments.models import HistoryEntry, Milestone, StatusUpdate, Transition, Verification
 
-from .conftest import membership, user
+from .conftest import membership, milestone, user
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,35 @@ def test_panel_history_names_the_author(client, gto, now):
     client.force_login(user("osc.guanajuato"))
     html = client.get(reverse("panel:milestone", kwargs={"pk": gto.pk})).content.decode()
     assert "Estatus reportado · Ana, Secretaría de la Honestidad — Falta imprenta" in html
+
+
+def test_nobody_verifies_a_status_they_reported_themselves(demo):
+    from django.core.exceptions import ValidationError
+
+    from commitments import services
+    from states.models import Membership, Organisation
+
+    m = milestone("MXGTO9004", 2)
+    official = membership("oficial.guanajuato")
+    # The same person also holds a civil-society role in Guanajuato.
+    Membership.objects.create(
+        user=official.user,
+        state=official.state,
+        organisation=Organisation.objects.get(name="Kybernus Guanajuato"),
+        role="cso",
+    )
+    cso_role = Membership.objects.get(user=official.user, role="cso")
+    now = timezone.now()
+    services.report_status(
+        milestone=m, membership=official, base_version=m.version, status="in_progress",
+        progress=90, note="Casi listo", now=now,
+    )  # fmt: skip
+    m.refresh_from_db()
+    with pytest.raises(ValidationError, match="alguien más debe verificarlo"):
+        services.record_verification(
+            milestone=m, membership=cso_role, base_version=m.version, result="verified", now=now
+        )
+    services.record_verification(
+        milestone=m, membership=membership("osc.guanajuato"), base_version=m.version,
+        result="verified", now=now,
+    )  # fmt: skip

@@ -1,0 +1,124 @@
+"""Atom feeds per state and per commitment: light changes, new evidence, status updates."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from commitments.models import Commitment, Milestone, Signal
+from states.models import State
+
+from . import selectors
+
+
+def _milestone_name(milestone):
+    return f"{milestone.commitment.ogp_id}.{milestone.number} {milestone.title}"
+
+
+class _TrackerFeed(Feed):
+    feed_type = Atom1Feed
+
+    def items(self, obj):
+        return selectors.feed_entries(**{self.subject: obj})
+
+    def item_title(self, entry):
+        obj = entry.obj
+        name = _milestone_name(obj.milestone)
+        if entry.kind == "light":
+            if obj.new_signal == Signal.RED:
+                return _("Milestone turned red: %(milestone)s") % {"milestone": name}
+            return _("Traffic light of %(milestone)s: %(old)s → %(new)s") % {
+                "milestone": name,
+                "old": Signal(obj.old_signal).label,
+                "new": Signal(obj.new_signal).label,
+            }
+        if entry.kind == "evidence":
+            return _("New evidence for %(milestone)s: %(title)s") % {
+                "milestone": name,
+                "title": obj.title,
+            }
+        return _("Status update of %(milestone)s: %(old)s → %(new)s (%(progress)d%%)") % {
+            "milestone": name,
+            "old": Milestone.Status(obj.old_status).label,
+            "new": Milestone.Status(obj.new_status).label,
+            "progress": obj.new_progress,
+        }
+
+    def item_description(self, entry):
+        obj = entry.obj
+        commitment = obj.milestone.commitment
+        parts = [f"{commitment.ogp_id} {commitment.title}"]
+        if entry.kind == "light":
+            parts.append(obj.get_cause_display())
+        elif entry.kind == "evidence":
+            parts.append(str(obj.organisation))
+            if obj.description:
+                parts.append(obj.description)
+        elif obj.note:
+            parts.append(obj.note)
+        return " · ".join(parts)
+
+    def item_link(self, entry):
+        # Entries share their commitment's page; the fragment keeps each link distinct.
+        return f"{entry.obj.milestone.commitment.get_absolute_url()}#{entry.guid}"
+
+    def item_guid(self, entry):
+        return f"{settings.SITE_URL}/{entry.guid}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, entry):
+        return entry.at
+
+    def item_updateddate(self, entry):
+        return entry.at
+
+
+class StateFeed(_TrackerFeed):
+    subject = "state"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(State.objects.active(), slug=slug)
+
+    def title(self, state):
+        return _("%(state)s: traffic lights, evidence and status updates") % {"state": state.name}
+
+    def subtitle(self, state):
+        return _("Open Government Partnership commitments of %(state)s, on OGP Tracker.") % {
+            "state": state.name
+        }
+
+    def link(self, state):
+        return state.get_absolute_url()
+
+    def feed_url(self, state):
+        return reverse("alerts:state_feed", kwargs={"slug": state.slug})
+
+
+class CommitmentFeed(_TrackerFeed):
+    subject = "commitment"
+
+    def get_object(self, request, ogp_id):
+        commitment = get_object_or_404(
+            Commitment.objects.select_related("action_plan__state"), ogp_id=ogp_id
+        )
+        if not commitment.action_plan.state.is_active:
+            raise Http404
+        return commitment
+
+    def title(self, commitment):
+        return _("%(commitment)s: traffic lights, evidence and status updates") % {
+            "commitment": f"{commitment.ogp_id} {commitment.short_title or commitment.title}"
+        }
+
+    def subtitle(self, commitment):
+        return commitment.title
+
+    def link(self, commitment):
+        return commitment.get_absolute_url()
+
+    def feed_url(self, commitment):
+        return reverse("alerts:commitment_feed", kwargs={"ogp_id": commitment.ogp_id})

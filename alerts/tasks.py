@@ -1,0 +1,65 @@
+"""Celery tasks: they take ids (or nothing), are queued on commit, and call alerts.services."""
+
+import logging
+import smtplib
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+# Worth another try later: the database or the mail server was briefly away.
+TRANSIENT = (OperationalError, InterfaceError, smtplib.SMTPException, ConnectionError, TimeoutError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(
+    name="alerts.process_transitions", soft_time_limit=10 * 60, time_limit=12 * 60, **RETRY
+)
+def process_transitions():
+    claimed = services.notify_transitions(now=timezone.now())
+    logger.info("Queued the notices of %d traffic-light changes", claimed)
+    return claimed
+
+
+@shared_task(name="alerts.scan_due_reminders", soft_time_limit=10 * 60, time_limit=12 * 60, **RETRY)
+def scan_due_reminders():
+    now = timezone.now()
+    queued = services.queue_due_reminders(today=timezone.localdate(now), now=now)
+    logger.info("Queued reminders for %d milestones due within 14 days", queued)
+    return queued
+
+
+@shared_task(name="alerts.send_digests", soft_time_limit=5 * 60, time_limit=6 * 60, **RETRY)
+def send_digests():
+    """Queues one digest task per person with news, so one bad address retries alone."""
+    user_ids, emails = services.pending_digest_recipients()
+    for user_id in user_ids:
+        send_user_digest.delay(user_id)
+    for email in emails:
+        send_citizen_digest.delay(email)
+    return len(user_ids) + len(emails)
+
+
+@shared_task(name="alerts.send_user_digest", soft_time_limit=60, time_limit=90, **RETRY)
+def send_user_digest(user_id):
+    return services.send_user_digest(user_id=user_id, now=timezone.now())
+
+
+@shared_task(name="alerts.send_citizen_digest", soft_time_limit=60, time_limit=90, **RETRY)
+def send_citizen_digest(email):
+    return services.send_citizen_digest(email=email, now=timezone.now())
+
+
+@shared_task(name="alerts.send_follow_confirmation", soft_time_limit=60, time_limit=90, **RETRY)
+def send_follow_confirmation(follow_id):
+    return services.send_follow_confirmation(follow_id=follow_id)

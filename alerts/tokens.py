@@ -1,0 +1,35 @@
+"""Signed links in emails: no login, no token table. Changing SECRET_KEY voids them all."""
+
+from django.conf import settings
+from django.core import signing
+
+CONFIRM_SALT = "alerts.follow.confirm"
+UNSUBSCRIBE_SALT = "alerts.unsubscribe"
+
+
+def confirm_token(follow):
+    return signing.dumps({"f": follow.pk}, salt=CONFIRM_SALT, compress=True)
+
+
+def read_confirm_token(token):
+    """The follow id of a confirmation link; raises signing.BadSignature (or its subclass
+    SignatureExpired) for a forged or expired link."""
+    return signing.loads(token, salt=CONFIRM_SALT, max_age=settings.FOLLOW_CONFIRM_MAX_AGE)["f"]
+
+
+def unsubscribe_token(*, user=None, follow=None, email=None):
+    """A link that stops a user's alerts, one follow, or every follow of an address.
+
+    It never expires: an old digest's link must still work.
+    """
+    if user is not None:
+        payload = {"u": user.pk}
+    elif follow is not None:
+        payload = {"f": follow.pk}
+    else:
+        payload = {"e": email}
+    return signing.dumps(payload, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token):
+    return signing.loads(token, salt=UNSUBSCRIBE_SALT)

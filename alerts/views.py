@@ -1,0 +1,89 @@
+"""Public views for citizens' follows and the unsubscribe links of every email. No login."""
+
+from django.core import signing
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone, translation
+from django.views.decorators.csrf import csrf_exempt
+
+from commitments.models import Commitment
+from states.models import State
+
+from . import services, tasks, tokens
+from .forms import FollowForm
+from .models import Follow
+
+
+def _follow(request, *, state=None, commitment=None):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    subject = state or commitment
+    form = FollowForm(request.POST)
+    if not form.is_valid():
+        return render(request, "alerts/follow.html", {"form": form, "subject": subject}, status=400)
+    follow = services.request_follow(
+        email=form.cleaned_data["email"],
+        state=state,
+        commitment=commitment,
+        language=translation.get_language(),
+        now=timezone.now(),
+    )
+    if follow is not None:
+        transaction.on_commit(lambda: tasks.send_follow_confirmation.delay(follow.pk))
+    # The same answer whatever happened: the page never tells who follows what.
+    return render(
+        request,
+        "alerts/follow_sent.html",
+        {"subject": subject, "email": form.cleaned_data["email"]},
+    )
+
+
+# No CSRF token: the form sits on cached public pages, whose HTML is shared by every visitor,
+# so a per-visitor token cannot be embedded. Forging this POST gains nothing: it can only ask
+# for a confirmation email, which anyone may do for any address, and nothing is followed
+# until the address's owner confirms (double opt-in).
+@csrf_exempt
+def follow_state(request, slug):
+    state = get_object_or_404(State.objects.active(), slug=slug)
+    return _follow(request, state=state)
+
+
+@csrf_exempt
+def follow_commitment(request, ogp_id):
+    commitment = get_object_or_404(Commitment, ogp_id=ogp_id, action_plan__state__is_active=True)
+    return _follow(request, commitment=commitment)
+
+
+def confirm(request, token):
+    """GET shows a button, POST confirms: a mail scanner opening the link confirms nothing."""
+    try:
+        follow_id = tokens.read_confirm_token(token)
+    except signing.SignatureExpired:
+        return render(request, "alerts/confirm.html", {"expired": True}, status=410)
+    except signing.BadSignature:
+        raise Http404 from None
+    follow = Follow.objects.select_related("state", "commitment").filter(pk=follow_id).first()
+    if follow is None:
+        raise Http404
+    if request.method == "POST":
+        follow = services.confirm_follow(follow_id=follow_id, now=timezone.now())
+        if follow is None:
+            raise Http404
+        return render(request, "alerts/confirmed.html", {"follow": follow})
+    return render(request, "alerts/confirm.html", {"follow": follow})
+
+
+@csrf_exempt  # mail clients POST here for one-click unsubscribe (RFC 8058) with no cookie
+def unsubscribe(request, token):
+    """One click, no login: opening the link (or the mail client's POST) unsubscribes."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    try:
+        payload = tokens.read_unsubscribe_token(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    stopped = services.unsubscribe(payload=payload, now=timezone.now())
+    if stopped is None:
+        raise Http404
+    return render(request, "alerts/unsubscribed.html", stopped)

@@ -1,0 +1,314 @@
+"""Benchmark: the stale job against one raw SQL UPDATE that sets the same flags.
+
+Loads N milestones (1,000,000 by default) into a dedicated PostgreSQL database, runs
+commitments.services.flag_stale_milestones on all of them and times it, then puts every
+milestone back as it was and times a single UPDATE that computes the same signal,
+signal_since and next_check_at in SQL. It checks that both produce the same rows, and reports
+the ratio and the queries per batch. Not run by the tests or CI.
+
+    .venv/bin/python bench/flag_stale.py                       # 1,000,000 milestones
+    .venv/bin/python bench/flag_stale.py --milestones 100000 --batch-size 5000
+
+BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ogp_bench) names the database;
+it is created if missing and its tracker tables are emptied: never point it at real data.
+"""
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ogp_bench"
+TZ = "America/Mexico_City"
+
+# The same rules as commitments.rules.assess, set-based. Intervals are exact seconds, as
+# Python's timedelta is, and dates are midnights in Mexico City.
+RAW_UPDATE = """
+UPDATE commitments_milestone AS m
+SET signal = c.new_signal,
+    signal_since = CASE WHEN c.new_signal <> m.signal THEN c.new_since ELSE m.signal_since END,
+    next_check_at = c.new_next
+FROM (
+    SELECT o.id,
+        CASE
+            WHEN o.status = 'completed' THEN 'green'
+            WHEN %(now)s >= o.overdue_at OR %(now)s >= o.stale_at THEN 'red'
+            WHEN %(now)s >= o.due_soon_at OR %(now)s >= o.quiet_at THEN 'yellow'
+            ELSE 'green'
+        END AS new_signal,
+        CASE
+            WHEN o.status = 'completed' THEN %(now)s
+            WHEN %(now)s >= o.overdue_at AND %(now)s >= o.stale_at
+                THEN LEAST(o.overdue_at, o.stale_at)
+            WHEN %(now)s >= o.overdue_at THEN o.overdue_at
+            WHEN %(now)s >= o.stale_at THEN o.stale_at
+            WHEN %(now)s >= o.due_soon_at AND %(now)s >= o.quiet_at
+                THEN LEAST(o.due_soon_at, o.quiet_at)
+            WHEN %(now)s >= o.due_soon_at THEN o.due_soon_at
+            WHEN %(now)s >= o.quiet_at THEN o.quiet_at
+            ELSE %(now)s
+        END AS new_since,
+        CASE
+            WHEN o.status = 'completed' THEN NULL
+            WHEN %(now)s >= o.overdue_at OR %(now)s >= o.stale_at THEN NULL
+            WHEN %(now)s >= o.due_soon_at OR %(now)s >= o.quiet_at
+                THEN LEAST(o.overdue_at, o.stale_at)
+            ELSE LEAST(o.overdue_at, o.stale_at, o.due_soon_at, o.quiet_at)
+        END AS new_next
+    FROM (
+        SELECT q.*,
+            q.quiet_from + make_interval(secs => q.stale_after_days * 86400) AS stale_at,
+            q.quiet_from + make_interval(secs => q.stale_after_days * 43200) AS quiet_at
+        FROM (
+            SELECT m2.id, m2.status, s.stale_after_days,
+                GREATEST(m2.last_activity_at, m2.starts_on::timestamp AT TIME ZONE %(tz)s)
+                    AS quiet_from,
+                (m2.due_on + 1)::timestamp AT TIME ZONE %(tz)s AS overdue_at,
+                (m2.due_on - 30)::timestamp AT TIME ZONE %(tz)s AS due_soon_at
+            FROM commitments_milestone m2
+            JOIN commitments_commitment cm ON cm.id = m2.commitment_id
+            JOIN commitments_actionplan ap ON ap.id = cm.action_plan_id
+            JOIN states_state s ON s.id = ap.state_id
+            WHERE m2.next_check_at <= %(now)s
+        ) q
+    ) o
+) c
+WHERE m.id = c.id
+"""
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--milestones", type=int, default=1_000_000)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the job's own")
+    parser.add_argument("--seed", type=int, default=2026)
+    return parser.parse_args()
+
+
+def setup_django(url):
+    name = urlparse(url).path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"Refusing to empty {name!r}: the benchmark database's name must contain 'bench'.")
+    import psycopg
+
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = url
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ogptracker.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def load(n, seed, now):
+    """Empties the tracker tables and loads n milestones with COPY, all due for a check."""
+    from django.db import connection
+
+    from commitments.models import ActionPlan, Commitment
+    from states.models import Organisation, State
+
+    rng = random.Random(seed)  # noqa: S311 (reproducible test data, not secrets)
+    with connection.cursor() as cur:
+        cur.execute(
+            "TRUNCATE alerts_notification, alerts_remindersent, commitments_transition, "
+            "commitments_statusupdate, commitments_evidence, commitments_milestone, "
+            "commitments_commitment_supporting_institutions, commitments_commitment, "
+            "commitments_actionplan, states_membership, states_transparencybodyterm, "
+            "states_organisation, states_state RESTART IDENTITY CASCADE"
+        )
+    state = State.objects.create(name="Estado de prueba", slug="prueba", inegi_code="99")
+    lead = Organisation.objects.create(name="Dependencia", kind="government", state=state)
+    plan = ActionPlan.objects.create(
+        state=state,
+        number=1,
+        title="Plan",
+        starts_on=dt.date(2023, 1, 1),
+        ends_on=dt.date(2027, 12, 31),
+    )
+    per_commitment = 1000
+    commitments = Commitment.objects.bulk_create(
+        Commitment(
+            action_plan=plan,
+            ogp_id=f"MXBEN{i:05d}",
+            number=i,
+            title=f"Compromiso {i}",
+            lead_institution=lead,
+            starts_on=plan.starts_on,
+            ends_on=plan.ends_on,
+        )
+        for i in range(1, n // per_commitment + 2)
+    )
+    mx = dt.timezone(dt.timedelta(hours=-6))
+    first_day = dt.date(2023, 1, 1)
+    columns = (
+        "commitment_id, number, title, deliverable, starts_on, due_on, status, progress, "
+        "completed_on, last_activity_at, signal, signal_since, next_check_at"
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT 1 FROM information_schema.columns "
+            "WHERE table_name = 'commitments_milestone' AND column_name = 'version'"
+        )
+        # The contributor workflows add an edit counter with no database default.
+        versioned = cur.fetchone() is not None
+    if versioned:
+        columns += ", version"
+    with (
+        connection.cursor() as cur,
+        cur.connection.cursor().copy(f"COPY commitments_milestone ({columns}) FROM STDIN") as copy,
+    ):
+        for i in range(n):
+            starts_on = first_day + dt.timedelta(days=rng.randrange(0, 1400))
+            due_on = starts_on + dt.timedelta(days=rng.randrange(30, 720))
+            roll = rng.random()
+            status = "completed" if roll < 0.2 else "in_progress" if roll < 0.6 else "not_started"
+            completed_on = due_on if status == "completed" else None
+            progress = 100 if status == "completed" else rng.randrange(0, 95, 5)
+            quiet_days = rng.randrange(0, 400)
+            last_activity = now - dt.timedelta(days=quiet_days, seconds=rng.randrange(86400))
+            copy.write_row(
+                (
+                    commitments[i // per_commitment].pk,
+                    i % per_commitment + 1,
+                    f"Hito {i}",
+                    "",
+                    starts_on,
+                    due_on,
+                    status,
+                    progress,
+                    completed_on,
+                    last_activity.astimezone(mx),
+                    "green",
+                    dt.datetime(2023, 1, 1, tzinfo=mx),
+                    now - dt.timedelta(minutes=1),
+                    *((1,) if versioned else ()),
+                )
+            )
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_initial, bench_job")
+        cur.execute(
+            "CREATE TABLE bench_initial AS SELECT id, signal, signal_since, next_check_at "
+            "FROM commitments_milestone"
+        )
+        cur.execute("VACUUM ANALYZE commitments_milestone")
+
+
+def reset():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE commitments_transition CASCADE")
+        cur.execute(
+            "UPDATE commitments_milestone m SET signal = i.signal, signal_since = i.signal_since, "
+            "next_check_at = i.next_check_at FROM bench_initial i WHERE m.id = i.id"
+        )
+        cur.execute("VACUUM ANALYZE commitments_milestone")
+
+
+def run_job(now, batch_size):
+    import psycopg
+
+    from commitments import services
+
+    counts = Counter()
+    current = {"batch": 0}
+    execute = psycopg.Cursor.execute
+
+    # Counts every statement sent, through Django's cursors or psycopg's own.
+    def counting_execute(cursor, query, *args, **kwargs):
+        text = query if isinstance(query, str) else str(query)
+        if "SKIP LOCKED" in text:  # each batch begins by locking its rows
+            current["batch"] += 1
+        counts[current["batch"]] += 1
+        return execute(cursor, query, *args, **kwargs)
+
+    kwargs = {"batch_size": batch_size} if batch_size else {}
+    psycopg.Cursor.execute = counting_execute
+    try:
+        start = time.perf_counter()
+        result = services.flag_stale_milestones(now=now, keep_transitions=False, **kwargs)
+        elapsed = time.perf_counter() - start
+    finally:
+        psycopg.Cursor.execute = execute
+    return elapsed, result, counts
+
+
+def main():
+    args = parse_args()
+    setup_django(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    from django.db import connection
+
+    from commitments.models import Transition
+
+    now = dt.datetime(2026, 11, 29, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=-6)))
+    print(f"Loading {args.milestones:,} milestones...", flush=True)
+    start = time.perf_counter()
+    load(args.milestones, args.seed, now)
+    print(f"  loaded in {time.perf_counter() - start:.1f} s", flush=True)
+
+    print("Running the job (commitments.services.flag_stale_milestones)...", flush=True)
+    job_time, result, counts = run_job(now, args.batch_size)
+    transitions = Transition.objects.count()
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE bench_job AS SELECT id, signal, signal_since, next_check_at "
+            "FROM commitments_milestone"
+        )
+    print(f"  {job_time:.2f} s, {result.checked:,} checked, {transitions:,} transitions")
+
+    reset()
+    print("Running one raw SQL UPDATE...", flush=True)
+    with connection.cursor() as cur:
+        start = time.perf_counter()
+        cur.execute(RAW_UPDATE, {"now": now, "tz": TZ})
+        raw_time = time.perf_counter() - start
+        updated = cur.rowcount
+        cur.execute(
+            "SELECT count(*) FROM commitments_milestone m JOIN bench_job j USING (id) "
+            "WHERE (m.signal, m.signal_since, m.next_check_at) IS DISTINCT FROM "
+            "(j.signal, j.signal_since, j.next_check_at)"
+        )
+        (differences,) = cur.fetchone()
+        cur.execute(
+            "SELECT signal, count(*) FROM commitments_milestone GROUP BY signal ORDER BY signal"
+        )
+        lights = dict(cur.fetchall())
+        cur.execute("SHOW server_version")
+        (pg_version,) = cur.fetchone()
+    print(f"  {raw_time:.2f} s, {updated:,} rows")
+
+    # How many batches ran how many queries; the last read finds nothing and ends the job.
+    per_batch = Counter(counts.values())
+    print()
+    print(f"milestones            {args.milestones:,}")
+    print(f"lights after          {lights}")
+    print(f"job                   {job_time:.2f} s in {result.batches} batches")
+    print(f"raw UPDATE            {raw_time:.2f} s")
+    print(f"ratio job / raw       {job_time / raw_time:.2f}")
+    print(f"queries               {sum(counts.values())} in all; per batch: {dict(per_batch)}")
+    print(f"rows that differ      {differences}")
+    print(
+        f"machine               {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"PostgreSQL {pg_version}"
+    )
+    if differences:
+        sys.exit("The job and the raw UPDATE disagree.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""The stale job sends the same few statements per batch, however large the batch."""
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from commitments import services
+from commitments.models import Milestone, Transition
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+MX = timezone.get_default_timezone()
+NOW = dt.datetime(2026, 11, 29, 9, 0, tzinfo=MX)
+
+
+def statements_per_batch(monkeypatch, **kwargs):
+    """Runs the job counting every statement psycopg sends (Django's cursors and raw ones)."""
+    import psycopg
+
+    counts, batch = Counter(), [0]
+    execute = psycopg.Cursor.execute
+
+    def counting(cursor, query, *args, **kw):
+        text = str(query)
+        if "SKIP LOCKED" in text:
+            batch[0] += 1
+        # Savepoints exist only because the test runs inside a transaction.
+        if "SAVEPOINT" not in text:
+            counts[batch[0]] += 1
+        return execute(cursor, query, *args, **kw)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    result = services.flag_stale_milestones(now=NOW, **kwargs)
+    monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    return result, counts
+
+
+@pytest.mark.parametrize("size", [7, 40])
+def test_three_statements_per_batch(monkeypatch, size):
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based UPDATE ... FROM unnest() is PostgreSQL's (set DATABASE_URL)")
+    state = f.state()
+    commitment = f.commitment(f.action_plan(state), f.organisation(state))
+    Milestone.objects.bulk_create(
+        Milestone(
+            commitment=commitment,
+            number=n,
+            title=f"Hito {n}",
+            starts_on=dt.date(2025, 1, 1),
+            due_on=dt.date(2025, 6, 30) if n % 2 else dt.date(2027, 6, 30),
+            status="completed" if n % 5 == 0 else "in_progress",
+            progress=100 if n % 5 == 0 else 50,
+            completed_on=dt.date(2025, 6, 1) if n % 5 == 0 else None,
+            last_activity_at=dt.datetime(2026, 11, 1, tzinfo=MX),
+            next_check_at=NOW,
+        )
+        for n in range(1, 81)
+    )
+    result, counts = statements_per_batch(monkeypatch, batch_size=size, keep_transitions=False)
+    batches = -(-80 // size)
+    assert (result.checked, result.batches) == (80, batches)
+    # Each batch: SELECT ... FOR UPDATE SKIP LOCKED, one UPDATE, one INSERT; then the last,
+    # empty SELECT that ends the job.
+    assert sorted(counts.values()) == [1] + [3] * batches
+    assert Transition.objects.filter(new_signal="red").count() == 32  # overdue, not completed
+    assert not Milestone.objects.filter(next_check_at__lte=NOW).exists()
