@@ -1,11 +1,16 @@
 import hashlib
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from states.models import State
+
+from . import importer, services
 from .models import (
     ActionPlan,
     Commitment,
@@ -57,6 +62,14 @@ class CommitmentInline(admin.TabularInline):
     show_change_link = True
 
 
+class ImportPlanForm(forms.Form):
+    state = forms.ModelChoiceField(label=_("State"), queryset=State.objects.all())
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Our layout (see docs/ejemplo-plan-de-accion.csv) or OGP's commitment layout."),
+    )
+
+
 @admin.register(ActionPlan)
 class ActionPlanAdmin(admin.ModelAdmin):
     list_display = ("title", "state", "number", "starts_on", "ends_on", "status")
@@ -64,6 +77,62 @@ class ActionPlanAdmin(admin.ModelAdmin):
     search_fields = ("title",)
     autocomplete_fields = ["state"]
     inlines = [CommitmentInline]
+    change_list_template = "admin/commitments/actionplan/change_list.html"
+
+    def get_urls(self):
+        extra = [
+            path(
+                "importar/",
+                self.admin_site.admin_view(self.import_view),
+                name="commitments_actionplan_import",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def import_view(self, request):
+        """Validates the whole file, shows every problem, and writes only a clean file."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportPlanForm(request.POST or None, request.FILES or None)
+        problems = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = importer.import_plan(
+                    form.cleaned_data["file"].read(),
+                    state=form.cleaned_data["state"],
+                    user=request.user,
+                )
+            except importer.InvalidFile as invalid:
+                problems = invalid.problems
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Imported: %(cc)s commitments created, %(cu)s updated; %(mc)s "
+                        "milestones created, %(mu)s updated; nothing else changed."
+                    )
+                    % {
+                        "cc": report.created["commitments"],
+                        "cu": report.updated["commitments"],
+                        "mc": report.created["milestones"],
+                        "mu": report.updated["milestones"],
+                    },
+                    messages.SUCCESS,
+                )
+                return redirect("admin:commitments_actionplan_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import an action plan"),
+            "form": form,
+            "problems": problems,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request,
+            "admin/commitments/actionplan/import.html",
+            context,
+            status=400 if problems else 200,
+        )
 
 
 @admin.register(Commitment)
