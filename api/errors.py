@@ -47,3 +47,13 @@ def handle(exc, context):
         body = {"code": exc.get_codes(), "message": str(exc.detail)}
     body.update(getattr(exc, "extra", None) or {})
     return Response(body, status=response.status_code, headers=dict(response.items()))
+
+
+def page_not_found(request, exception):
+    """404 outside any view: JSON under /api/ (as every API error), the site's page elsewhere."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -1,26 +1,38 @@
 """The public pages' filters, for the API (English parameter names, as APIs usually have)."""
 
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from commitments import search
 from commitments.filters import OGP_VALUES
 from commitments.models import Commitment, Evidence, Milestone, StatusUpdate
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
+class IdFilter(django_filters.NumberFilter):
+    """A database id: a whole number the database can hold (anything else is a 400)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**31 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class CommitmentFilter(django_filters.FilterSet):
     state = django_filters.CharFilter(field_name="action_plan__state__slug", label=_("State"))
-    action_plan = django_filters.NumberFilter(field_name="action_plan_id", label=_("Action plan"))
+    action_plan = IdFilter(field_name="action_plan_id", label=_("Action plan"))
     status = django_filters.ChoiceFilter(
         method="filter_status", choices=Milestone.Status.choices, label=_("Status")
     )
     ogp_value = django_filters.ChoiceFilter(
         method="filter_value", choices=OGP_VALUES, label=_("OGP value")
     )
-    lead_institution = django_filters.NumberFilter(
-        field_name="lead_institution_id", label=_("Lead institution")
-    )
+    lead_institution = IdFilter(field_name="lead_institution_id", label=_("Lead institution"))
     theme = django_filters.CharFilter(field_name="theme", label=_("Theme"))
     overdue_or_stale = django_filters.BooleanFilter(
         method="filter_alert", label=_("Only overdue or stale")
@@ -66,7 +78,7 @@ class MilestoneFilter(django_filters.FilterSet):
 class EvidenceFilter(django_filters.FilterSet):
     state = django_filters.CharFilter(field_name="milestone__commitment__action_plan__state__slug")
     commitment = django_filters.CharFilter(field_name="milestone__commitment__ogp_id")
-    milestone = django_filters.NumberFilter(field_name="milestone_id")
+    milestone = IdFilter(field_name="milestone_id")
     kind = django_filters.ChoiceFilter(choices=Evidence.Kind.choices)
     retracted = django_filters.BooleanFilter(
         field_name="retracted_at", lookup_expr="isnull", exclude=True
@@ -80,7 +92,7 @@ class EvidenceFilter(django_filters.FilterSet):
 class StatusUpdateFilter(django_filters.FilterSet):
     state = django_filters.CharFilter(field_name="milestone__commitment__action_plan__state__slug")
     commitment = django_filters.CharFilter(field_name="milestone__commitment__ogp_id")
-    milestone = django_filters.NumberFilter(field_name="milestone_id")
+    milestone = IdFilter(field_name="milestone_id")
     since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:

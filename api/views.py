@@ -24,6 +24,7 @@ class StateViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = serializers.StateSerializer
     lookup_field = "slug"
+    lookup_value_regex = "[^/]+"
     pagination_class = Pagination
 
     def get_queryset(self):
@@ -56,6 +57,7 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.CommitmentSerializer
     pagination_class = Pagination
     lookup_field = "ogp_id"
+    lookup_value_regex = "[^/]+"
     filterset_class = filters.CommitmentFilter
     ordering_fields = ["ogp_id", "title", "starts_on", "ends_on", "average_progress"]
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import IsAuthenticated
@@ -24,14 +24,6 @@ from commitments.models import Milestone
 from . import serializers as read_serializers
 from .authentication import ApiTokenAuthentication
 from .errors import Conflict
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: `code`, `message`, `fields`."),
-    401: OpenApiResponse(description="No valid token."),
-    403: OpenApiResponse(description="No role for this action in the milestone's state."),
-    404: OpenApiResponse(description="No such milestone."),
-    409: OpenApiResponse(description="Based on an older version: `newer` lists what changed."),
-}
 
 
 def _milestone(pk):
@@ -102,7 +94,7 @@ def _endpoint(view):
             "note": serializers.CharField(),
         },
     ),
-    responses={200: read_serializers.MilestoneSerializer, **ERRORS},
+    responses={200: read_serializers.MilestoneSerializer},
 )
 @api_view(["POST"])
 @_endpoint
@@ -147,7 +139,7 @@ def report_status(request, pk):
             },
         ),
     },
-    responses={201: read_serializers.EvidenceSerializer, **ERRORS},
+    responses={201: read_serializers.EvidenceSerializer},
 )
 @api_view(["POST"])
 @_endpoint
@@ -191,7 +183,7 @@ def _oversized(request):
             "reason": serializers.CharField(required=False),
         },
     ),
-    responses={200: read_serializers.MilestoneSerializer, **ERRORS},
+    responses={200: read_serializers.MilestoneSerializer},
 )
 @api_view(["POST"])
 @_endpoint

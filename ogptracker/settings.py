@@ -256,6 +256,14 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "MilestoneStatusEnum": "commitments.models.Milestone.Status",
+        "SignalEnum": "commitments.models.Signal",
+    },
 }
 CORS_URLS_REGEX = r"^/(api|datos)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True

@@ -27,3 +27,5 @@ urlpatterns += i18n_patterns(
     path("", include("alerts.urls")),
     prefix_default_language=False,
 )
+
+handler404 = "api.errors.page_not_found"
