@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from states.models import Organisation
 
 from . import services
+from .cache import bump_public_version
 from .models import ActionPlan, Commitment, Milestone, StatusUpdate, Transition
 from .search import fold
 
@@ -434,16 +435,21 @@ def apply(state, layout, plan_data, commitments, milestones, *, user=None, now=N
             )
             if _set(plan, {k: plan_data[k] for k in ("title", "starts_on", "ends_on")}):
                 plan.save()
-        existing = {c.ogp_id: c for c in Commitment.objects.filter(ogp_id__in=list(commitments))}
-        saved = {}
+        existing = {
+            c.ogp_id: c
+            for c in Commitment.objects.filter(ogp_id__in=list(commitments)).prefetch_related(
+                "supporting_institutions"
+            )
+        }
+        saved, new = {}, []
         for i, (ogp_id, data) in enumerate(commitments.items()):
             values = {k: v for k, v in data.items() if k not in ("line", "lead", "supporting")}
             values["lead_institution"] = data["lead"]
             values["action_plan"] = plan
             c = existing.get(ogp_id)
             if c is None:
-                c = Commitment.objects.create(ogp_id=ogp_id, **values)
-                c.supporting_institutions.set(data["supporting"])
+                c = Commitment(ogp_id=ogp_id, **values)
+                new.append((c, data["supporting"]))
                 report.created["commitments"] += 1
             else:
                 changed = _set(c, values)
@@ -457,6 +463,14 @@ def apply(state, layout, plan_data, commitments, milestones, *, user=None, now=N
             saved[ogp_id] = c
             if progress:
                 progress(i + 1, len(commitments) + len(milestones))
+        # New rows go in bulk: a first import of a long plan is mostly inserts.
+        Commitment.objects.bulk_create([c for c, _supporting in new], batch_size=1000)
+        through = Commitment.supporting_institutions.through
+        through.objects.bulk_create(
+            [through(commitment=c, organisation=o) for c, orgs in new for o in orgs],
+            batch_size=1000,
+        )
+        fresh = []
         current = {
             (m.commitment.ogp_id, m.number): m
             for m in Milestone.objects.filter(commitment__in=saved.values()).select_related(
@@ -467,7 +481,7 @@ def apply(state, layout, plan_data, commitments, milestones, *, user=None, now=N
             values = {k: v for k, v in data.items() if k != "line"}
             m = current.get((ogp_id, number))
             if m is None:
-                Milestone.objects.create(commitment=saved[ogp_id], number=number, **values)
+                fresh.append(Milestone(commitment=saved[ogp_id], number=number, **values))
                 report.created["milestones"] += 1
             else:
                 old_due = m.due_on
@@ -494,6 +508,9 @@ def apply(state, layout, plan_data, commitments, milestones, *, user=None, now=N
                     report.updated["milestones"] += 1
             if progress:
                 progress(len(commitments) + j + 1, len(commitments) + len(milestones))
+        Milestone.objects.bulk_create(fresh, batch_size=1000)
+        # Bulk inserts send no model signals: invalidate the cached public pages here.
+        bump_public_version()
     return report
 
 
