@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint format check messages
+.PHONY: install run serve test lint format check messages
 
 # uv itself is pinned and installed into .tools/ with the standard library's venv and pip.
 $(UV):
@@ -24,6 +24,10 @@ install: $(VENV)/.synced
 
 run: install
 	bin/run
+
+# Production mode on this machine (gunicorn, worker, beat; DEBUG off; PostgreSQL and Redis).
+serve: install
+	bin/serve
 
 # Browser tests inject axe-core from node_modules; without npm they skip and say so.
 node_modules/.installed: package.json package-lock.json

@@ -132,11 +132,15 @@ def main():
         "VAR_DIR": var,
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "ogptracker.settings",
+        # Plain http on loopback: no redirect to https, cookies not https-only.
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
     }
     py = str(ROOT / ".venv/bin/python")
     run(["psql", f"{args.postgres}/postgres", "-qc", f"DROP DATABASE IF EXISTS {args.database}"])
     run(["psql", f"{args.postgres}/postgres", "-qc", f"CREATE DATABASE {args.database}"])
     run([py, "manage.py", "migrate", "-v0"], env=env)
+    run([py, "manage.py", "collectstatic", "--noinput", "-v0"], env=env)
     started = time.monotonic()
     loader = (
         "import django; django.setup(); from bench.national_data import load; load();"

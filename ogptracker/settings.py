@@ -53,6 +53,22 @@ if not DEBUG and (SECRET_KEY == INSECURE_SECRET_KEY or SECRET_KEY.startswith("dj
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+
+# HTTPS and browser protections, on whenever DEBUG is off (`manage.py check --deploy` is
+# clean then). SECURE_SSL_REDIRECT=false behind a proxy that already redirects, or to try the
+# production mode over plain http on this machine (make serve).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
+)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -75,6 +91,7 @@ INSTALLED_APPS = [
     "states",
     "commitments",
     "api",
+    "ops",
     "alerts",
 ]
 
@@ -196,7 +213,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Seconds between two runs of the stale check (and of the notices of people's changes).
 STALE_CHECK_SECONDS = int(os.environ.get("STALE_CHECK_SECONDS", str(15 * 60)))
+# The beat proves it runs by writing a heartbeat this often (/healthz/ reports it).
+BEAT_HEARTBEAT_SECONDS = 60
 CELERY_BEAT_SCHEDULE = {
+    "beat-heartbeat": {"task": "ops.beat_heartbeat", "schedule": BEAT_HEARTBEAT_SECONDS},
     "flag-stale-milestones": {
         "task": "commitments.flag_stale_milestones",
         "schedule": STALE_CHECK_SECONDS,
@@ -299,6 +319,15 @@ TIME_ZONE = "America/Mexico_City"
 USE_TZ = True
 
 STATIC_URL = "static/"
+# In production, hashed and compressed file names (collectstatic), served by WhiteNoise.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or VAR_DIR / "static")
 # Uploaded evidence, outside the static root so it is never served as a static file.

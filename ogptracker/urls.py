@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from api.downloads import open_data
+from ops.views import healthz
 
 
 def ping(request):
@@ -13,6 +14,7 @@ def ping(request):
 
 urlpatterns = [
     path("ping/", ping, name="ping"),
+    path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -16,6 +16,21 @@ from schemathesis.checks import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # Schemathesis calls the WSGI app directly, so each request ends with Django's
+    # close_old_connections, which would close the test's connection mid-transaction (on
+    # PostgreSQL). Django's own test client disconnects it the same way.
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def test_api_conforms_to_its_schema(demo, monkeypatch, settings):
     from django.utils import timezone
 

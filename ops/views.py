@@ -1,0 +1,70 @@
+"""Health for load balancers and monitoring: /healthz/."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from .models import Heartbeat
+
+
+class _Unhealthy(Exception):
+    pass
+
+
+def _timed(check):
+    started = time.perf_counter()
+    try:
+        detail = check() or {}
+        ok = True
+    except _Unhealthy as error:
+        detail, ok = {"error": str(error)}, False
+    except Exception as error:  # noqa: BLE001 (health reports any failure, never raises)
+        # The class only: a driver's message may name hosts or users.
+        detail, ok = {"error": type(error).__name__}, False
+    return {"ok": ok, "ms": round(1000 * (time.perf_counter() - started), 1), **detail}
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache():
+    cache.set("healthz", 1, 10)
+    if cache.get("healthz") != 1:
+        raise _Unhealthy("the cache read back nothing")
+    return {"backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+
+
+def _beat():
+    beat = Heartbeat.objects.filter(name="beat").first()
+    if beat is None:
+        raise _Unhealthy("the beat has never run")
+    age = (timezone.now() - beat.at).total_seconds()
+    if age > 2 * settings.BEAT_HEARTBEAT_SECONDS:
+        raise _Unhealthy(f"the beat last ran {round(age)} s ago")
+    return {"last_run": beat.at.isoformat(), "age_seconds": round(age)}
+
+
+@never_cache
+def healthz(request):
+    """200 while the database answers (the web process can serve); 503 when it does not.
+
+    The cache (Redis) and the beat are reported too: without them pages still serve, so they
+    make the status "degraded", not a 503, unless `?strict=1` (for monitoring) is given.
+    """
+    checks = {"database": _timed(_database), "cache": _timed(_cache), "beat": _timed(_beat)}
+    if not checks["database"]["ok"]:
+        status = "fail"
+    elif all(c["ok"] for c in checks.values()):
+        status = "ok"
+    else:
+        status = "degraded"
+    strict = request.GET.get("strict") == "1"
+    code = 200 if status == "ok" or (status == "degraded" and not strict) else 503
+    return JsonResponse({"status": status, "checks": checks}, status=code)
