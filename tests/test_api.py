@@ -202,3 +202,20 @@ def test_milestone_counts_in_api_match_the_database(client, lit):
     data = get(client, "/api/v1/milestones/", page_size=100)
     assert data["count"] == Milestone.objects.count()
     assert get(client, "/api/v1/evidence/")["count"] == Evidence.objects.count()
+
+
+def test_action_plans(client, lit):
+    data = get(client, "/api/v1/action-plans/", state__slug="nuevo-leon")
+    plans = {p["number"]: p for p in data["results"]}
+    assert set(plans) == {1, 2}
+    assert plans[1]["title"] == "Plan de Acción Local de Nuevo León 2022-2024"
+    assert (plans[1]["starts_on"], plans[1]["ends_on"], plans[1]["status"]) == (
+        "2023-01-01",
+        "2024-06-30",
+        "finished",
+    )
+    assert plans[1]["state"] == "nuevo-leon"
+    detail = get(client, f"/api/v1/action-plans/{plans[2]['id']}/")
+    assert detail["status"] == "implementation"
+    only_finished = get(client, "/api/v1/action-plans/", status="finished")
+    assert {p["status"] for p in only_finished["results"]} == {"finished"}
