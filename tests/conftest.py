@@ -97,7 +97,10 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(locale="es-MX", viewport={"width": 1280, "height": 900})
+    # bypass_csp: axe-core is injected as an inline script, which the site's CSP forbids.
+    context = browser.new_context(
+        locale="es-MX", viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.base_url = live_server.url

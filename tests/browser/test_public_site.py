@@ -87,7 +87,9 @@ def test_usable_with_the_keyboard_alone(page, lit):
     "path", ["/", "/estados/guanajuato/", "/compromisos/MXGTO9003/", "/semaforo/"]
 )
 def test_fits_a_375_pixel_phone(browser, live_server, lit, path):
-    context = browser.new_context(viewport={"width": 375, "height": 800}, locale="es-MX")
+    context = browser.new_context(
+        viewport={"width": 375, "height": 800}, locale="es-MX", bypass_csp=True
+    )
     page = context.new_page()
     page.goto(live_server.url + path)
     # Nothing wider than the screen except inside scrollable table wrappers.
@@ -96,3 +98,18 @@ def test_fits_a_375_pixel_phone(browser, live_server, lit, path):
     )
     context.close()
     assert overflow <= 0, path
+
+
+@pytest.mark.parametrize("path", ["/", "/compromisos/MXGTO9003/", "/api/docs/", "/admin/login/"])
+def test_the_content_security_policy_blocks_nothing_the_site_needs(browser, live_server, lit, path):
+    # A real browser, the CSP enforced: no page of ours runs into it.
+    context = browser.new_context(locale="es-MX")
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
+    page.goto(live_server.url + path)
+    page.wait_for_load_state("networkidle")
+    if path == "/api/docs/":
+        page.wait_for_selector(".swagger-ui .information-container")
+    context.close()
+    assert violations == [], path
