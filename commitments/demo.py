@@ -821,7 +821,8 @@ EVIDENCE_FILES = {
     ),
 }
 
-DEMO_PASSWORD = "demo-ogp-2026"  # noqa: S105 (development only, listed in the README)
+# Development only, published in the README; seed_demo refuses it with DEBUG off.
+DEMO_PASSWORD = "demo-ogp-2026"  # noqa: S105  # nosec B105
 
 # username, email, first name, state code, organisation, role
 DEMO_USERS = [

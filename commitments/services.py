@@ -107,6 +107,22 @@ _ROW_FIELDS = [
 ]
 
 
+# Table names come from our models; every value is a bound parameter.
+_UPDATE_BATCH = """
+    UPDATE {table} AS m
+    SET signal = v.signal, signal_since = v.signal_since, next_check_at = v.next_check_at
+    FROM unnest(%b::bigint[], %b::varchar[], %b::timestamptz[], %b::timestamptz[])
+        AS v(id, signal, signal_since, next_check_at)
+    WHERE m.id = v.id
+"""
+_INSERT_TRANSITIONS = """
+    INSERT INTO {table} (milestone_id, old_signal, new_signal, happened_at, recorded_at, cause)
+    SELECT t.milestone_id, t.old_signal, t.new_signal, t.happened_at, %b, %b
+    FROM unnest(%b::bigint[], %b::varchar[], %b::varchar[], %b::timestamptz[])
+        AS t(milestone_id, old_signal, new_signal, happened_at)
+"""
+
+
 def _write_batch(updates, steps, *, now):
     """Writes a batch's new lights and its transitions in two statements, whatever its size.
 
@@ -142,25 +158,13 @@ def _write_batch(updates, steps, *, now):
     # in binary (%b): psycopg dumps a list of datetimes some twenty times faster than as text.
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
-            f"""
-            UPDATE {Milestone._meta.db_table} AS m
-            SET signal = v.signal, signal_since = v.signal_since, next_check_at = v.next_check_at
-            FROM unnest(%b::bigint[], %b::varchar[], %b::timestamptz[], %b::timestamptz[])
-                AS v(id, signal, signal_since, next_check_at)
-            WHERE m.id = v.id
-            """,  # noqa: S608 (the table name is ours; values are parameters)
+            _UPDATE_BATCH.format(table=Milestone._meta.db_table),  # nosec B608
             [ids, signals, sinces, next_checks],
         )
         if steps:
             pks, olds, news, ats = (list(column) for column in zip(*steps, strict=True))
             cursor.execute(
-                f"""
-                INSERT INTO {Transition._meta.db_table}
-                    (milestone_id, old_signal, new_signal, happened_at, recorded_at, cause)
-                SELECT t.milestone_id, t.old_signal, t.new_signal, t.happened_at, %b, %b
-                FROM unnest(%b::bigint[], %b::varchar[], %b::varchar[], %b::timestamptz[])
-                    AS t(milestone_id, old_signal, new_signal, happened_at)
-                """,  # noqa: S608
+                _INSERT_TRANSITIONS.format(table=Transition._meta.db_table),  # nosec B608
                 [now, Transition.Cause.CLOCK, pks, olds, news, ats],
             )
 

@@ -43,7 +43,7 @@ def env_secret(name, default=""):
 DEBUG = env_bool("DEBUG", True)
 
 # Only good for development: refused below when DEBUG is off.
-INSECURE_SECRET_KEY = "django-insecure-ogptracker-development-only"  # noqa: S105
+INSECURE_SECRET_KEY = "django-insecure-ogptracker-development-only"  # noqa: S105  # nosec B105
 SECRET_KEY = env_secret("SECRET_KEY") or INSECURE_SECRET_KEY
 if not DEBUG and (SECRET_KEY == INSECURE_SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured(
