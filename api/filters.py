@@ -2,10 +2,10 @@
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from commitments import filters as rules
 from commitments import search
 from commitments.filters import OGP_VALUES
 from commitments.models import Commitment, Evidence, Milestone, StatusUpdate
@@ -44,19 +44,13 @@ class CommitmentFilter(django_filters.FilterSet):
         fields = []
 
     def filter_status(self, queryset, name, value):
-        complete = Q(milestone_count__gt=0, completed_count=F("milestone_count"))
-        if value == Milestone.Status.COMPLETED:
-            return queryset.filter(complete)
-        if value == Milestone.Status.NOT_STARTED:
-            return queryset.filter(started_count=0)
-        return queryset.filter(started_count__gt=0).exclude(complete)
+        return rules.by_status(queryset, value)
 
     def filter_value(self, queryset, name, value):
-        return queryset.filter(**{value: True})
+        return rules.by_ogp_value(queryset, value)
 
     def filter_alert(self, queryset, name, value):
-        # As on the public pages: true narrows to red; false is no filter.
-        return queryset.filter(red_count__gt=0) if value else queryset
+        return rules.only_red(queryset, value)
 
     def filter_search(self, queryset, name, value):
         return search.search(queryset, value)

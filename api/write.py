@@ -41,8 +41,8 @@ def _membership(request, permission, milestone):
     return membership
 
 
-def _valid(form_class, request, *files):
-    """The form's cleaned data, or a 400 with the form's own messages, field by field."""
+def _validated(form_class, request, *files):
+    """The bound, valid form, or a 400 with the form's own messages, field by field."""
     if not hasattr(request.data, "get"):
         raise ValidationError(_("Send a JSON object (or a form), not a list or a value."))
     form = form_class(request.data, *files)
@@ -51,7 +51,7 @@ def _valid(form_class, request, *files):
         raise ValidationError(
             {field: [e["message"] for e in messages] for field, messages in errors.items()}
         )
-    return form.cleaned_data
+    return form
 
 
 def _stale(stale):
@@ -102,18 +102,13 @@ def report_status(request, pk):
     """An official reports the status, progress and actual dates of a milestone."""
     milestone = _milestone(pk)
     membership = _membership(request, "milestone.status:write", milestone)
-    data = _valid(StatusForm, request)
+    form = _validated(StatusForm, request)
     try:
         services.report_status(
             milestone=milestone,
             membership=membership,
-            base_version=data["version"],
-            status=data["status"],
-            progress=data["progress"],
-            started_on=data["started_on"],
-            completed_on=data["completed_on"],
-            note=data["note"],
             now=timezone.now(),
+            **form.service_arguments(),
         )
     except services.StaleVersion as stale:
         raise _stale(stale) from None
@@ -153,7 +148,7 @@ def add_evidence(request, pk):
     membership = _membership(request, "evidence:add", milestone)
     if _oversized(request):
         raise services.oversize_error()
-    data = _valid(EvidenceForm, request, request.FILES)
+    data = _validated(EvidenceForm, request, request.FILES).cleaned_data
     common = {
         "milestone": milestone,
         "membership": membership,
@@ -191,7 +186,7 @@ def record_verification(request, pk):
     """A civil-society member verifies or disputes the status the government reported."""
     milestone = _milestone(pk)
     membership = _membership(request, "milestone.verification:write", milestone)
-    data = _valid(VerificationForm, request)
+    data = _validated(VerificationForm, request).cleaned_data
     try:
         services.record_verification(
             milestone=milestone,

@@ -26,6 +26,26 @@ SORTS = [
 ]
 
 
+# The rules behind the filters, shared by the public pages and the API (api/filters.py).
+def by_status(queryset, status):
+    """A commitment's status derived from its milestones' (annotated counts)."""
+    complete = Q(milestone_count__gt=0, completed_count=F("milestone_count"))
+    if status == Milestone.Status.COMPLETED:
+        return queryset.filter(complete)
+    if status == Milestone.Status.NOT_STARTED:
+        return queryset.filter(started_count=0)
+    return queryset.filter(started_count__gt=0).exclude(complete)
+
+
+def by_ogp_value(queryset, value):
+    return queryset.filter(**{value: True})
+
+
+def only_red(queryset, wanted):
+    """True narrows to commitments with a red milestone; false is no filter."""
+    return queryset.filter(red_count__gt=0) if wanted else queryset
+
+
 class CommitmentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label=_("Search"))
     plan = django_filters.ChoiceFilter(
@@ -75,18 +95,13 @@ class CommitmentFilter(django_filters.FilterSet):
         return search.search(queryset, value)
 
     def filter_status(self, queryset, name, value):
-        complete = Q(milestone_count__gt=0, completed_count=F("milestone_count"))
-        if value == Milestone.Status.COMPLETED:
-            return queryset.filter(complete)
-        if value == Milestone.Status.NOT_STARTED:
-            return queryset.filter(started_count=0)
-        return queryset.filter(started_count__gt=0).exclude(complete)
+        return by_status(queryset, value)
 
     def filter_value(self, queryset, name, value):
-        return queryset.filter(**{value: True})
+        return by_ogp_value(queryset, value)
 
     def filter_alert(self, queryset, name, value):
-        return queryset.filter(red_count__gt=0) if value else queryset
+        return only_red(queryset, value)
 
     def sort(self, queryset, name, value):
         if self.form.cleaned_data.get("q") and value == "plan":

@@ -37,6 +37,12 @@ class StatusForm(forms.Form):
         help_text=_("What was done, or why it is late. Public."),
     )
 
+    def service_arguments(self):
+        """The cleaned data as services.report_status takes it."""
+        data = self.cleaned_data
+        fields = ("status", "progress", "started_on", "completed_on", "note")
+        return {"base_version": data["version"], **{f: data[f] for f in fields}}
+
     @classmethod
     def for_milestone(cls, milestone):
         return cls(

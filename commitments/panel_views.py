@@ -85,13 +85,8 @@ def report_status(request, *, milestone, membership):
             services.report_status(
                 milestone=milestone,
                 membership=membership,
-                base_version=data["version"],
-                status=data["status"],
-                progress=data["progress"],
-                started_on=data["started_on"],
-                completed_on=data["completed_on"],
-                note=data["note"],
                 now=timezone.now(),
+                **form.service_arguments(),
             )
         except services.StaleVersion as stale:
             # Fresh forms from the current version; the person's input is shown to re-apply.
