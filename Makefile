@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run serve test lint security format check messages
+.PHONY: install run serve test lint security audit format check messages
 
 # uv itself is pinned and installed into .tools/ with the standard library's venv and pip.
 $(UV):
@@ -44,6 +44,12 @@ lint: install
 # bandit over our code; every accepted finding carries a `# nosec` with its reason.
 security: install
 	$(VENV)/bin/bandit -q -r accounts api commitments states alerts ops ogptracker -x '*/migrations/*'
+
+# pip-audit of exactly what uv.lock pins; --strict fails on a package it could not check.
+audit: install
+	mkdir -p var
+	$(UV) export --frozen --format requirements-txt --no-emit-project --quiet > var/requirements-audit.txt
+	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r var/requirements-audit.txt
 
 format: install
 	$(VENV)/bin/ruff check --fix .

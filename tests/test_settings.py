@@ -25,6 +25,7 @@ print(json.dumps({
     "secret_key_is_default": settings.SECRET_KEY == settings.INSECURE_SECRET_KEY,
     "secret_key": settings.SECRET_KEY,
     "language": settings.LANGUAGE_CODE,
+    "log_format": settings.LOG_FORMAT,
 }))
 """
 
@@ -37,6 +38,7 @@ CONFIG_VARS = {
     "ALLOWED_HOSTS",
     "EMAIL_HOST",
     "VAR_DIR",
+    "LOG_FORMAT",
 }
 
 
@@ -101,6 +103,17 @@ def test_production_start_with_a_real_key(tmp_path):
     conf = settings_of(tmp_path, DEBUG="false", SECRET_KEY="k" * 50)
     assert conf["debug"] is False
     assert conf["secret_key_is_default"] is False
+    # Production logs are JSON lines unless asked otherwise; development logs are plain.
+    assert conf["log_format"] == "json"
+    assert settings_of(tmp_path)["log_format"] == "plain"
+    plain = settings_of(tmp_path, DEBUG="false", SECRET_KEY="k" * 50, LOG_FORMAT="plain")
+    assert plain["log_format"] == "plain"
+
+
+def test_unknown_log_format_is_an_error(tmp_path):
+    result = run_settings(tmp_path, LOG_FORMAT="xml")
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be 'plain' or 'json'" in result.stderr
 
 
 def test_secret_key_from_a_file(tmp_path):

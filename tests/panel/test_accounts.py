@@ -136,6 +136,32 @@ def test_repeated_failed_logins_lock_out(client, demo, settings):
     assert "_auth_user_id" not in client.session
 
 
+def lock_out(client, settings, **meta):
+    url = reverse("accounts:login")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "oficial.guanajuato", "password": "incorrecta"}, **meta)
+
+
+def sign_in(client, **meta):
+    data = {"username": "oficial.guanajuato", "password": PASSWORD}
+    return client.post(reverse("accounts:login"), data, **meta).status_code
+
+
+def test_lockouts_ignore_a_forwarded_address_without_a_trusted_proxy(client, demo, settings):
+    # NUM_PROXIES=0: X-Forwarded-For is the client's own claim; changing it does not help.
+    lock_out(client, settings, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert sign_in(client, HTTP_X_FORWARDED_FOR="198.51.100.9") == 429
+
+
+def test_behind_a_proxy_lockouts_are_per_client_address(client, demo, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    # Every request comes from the proxy's socket; the proxy appends the client's address.
+    lock_out(client, settings, HTTP_X_FORWARDED_FOR="spoofed, 203.0.113.7")
+    assert sign_in(client, HTTP_X_FORWARDED_FOR="203.0.113.7") == 429
+    # Another client behind the same proxy is not locked out by the first one's failures.
+    assert sign_in(client, HTTP_X_FORWARDED_FOR="198.51.100.9") == 302
+
+
 def test_logout_is_a_post(client, demo):
     client.force_login(user("osc.guanajuato"))
     response = client.post(reverse("accounts:logout"))
