@@ -1,7 +1,12 @@
 """Every API error as JSON: a machine-readable `code`, a `message` in the language the client
 asked for (Accept-Language), and `fields` with per-field messages where there are any."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -24,6 +29,11 @@ def _as_api_exception(exc):
         return exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
         return exceptions.PermissionDenied()
+    # Refused by Django while reading the body (DATA_UPLOAD_* settings), before any view code.
+    if isinstance(exc, TooManyFilesSent):
+        return exceptions.ParseError(_("Send one file per request."))
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        return exceptions.ParseError(_("The request is too large."))
     return exc
 
 

@@ -382,6 +382,9 @@ AXES_CLIENT_IP_CALLABLE = "ops.client_ip.client_ip"
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "25")) * 1024 * 1024
 # Anything larger than this is streamed to a temporary file rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Every upload form takes one file; more in one request is refused before any is stored, so
+# one request holds at most one EVIDENCE_MAX_BYTES file (Django's default allows 100).
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 
 # Logs: one JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off),
 # readable lines in development; both carry the request id and are scrubbed of secrets
