@@ -1,6 +1,7 @@
 """Evidence in an S3-compatible bucket, chosen by settings alone.
 
-A local S3 server (moto's, in a thread of this process) stands in for the bucket. The storage
+A local S3 server (moto's, in a thread of the test process: s3_endpoint in tests/conftest.py)
+stands in for the bucket. The storage
 settings come from ogptracker/settings.py run with the operator's environment variables, then
 a file goes through the real upload form and comes back through the download view.
 """
@@ -26,17 +27,6 @@ SECRET_KEY = "test-secret-key"
 # Over FILE_UPLOAD_MAX_MEMORY_SIZE, so the upload goes through a temporary file, and in more
 # than one network read on the way back.
 BIG_PDF = b"%PDF-1.7\n" + os.urandom(3 * 1024 * 1024) + b"\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module")
