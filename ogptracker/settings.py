@@ -419,6 +419,7 @@ AXES_VERBOSE = False
 
 # Evidence files: the largest upload kept, in bytes (25 MB by default).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "25")) * 1024 * 1024
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
