@@ -12,7 +12,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import permissions, selectors, services, uploads
+from . import files, permissions, selectors, services, uploads
 from .forms import EvidenceForm, RetractForm, StatusForm, VerificationForm
 from .models import Evidence, Milestone
 
@@ -212,7 +212,8 @@ def download_evidence(request, pk):
     else:
         content_type, inline = file_type.content_type, file_type.inline
     try:
-        handle = evidence.file.open("rb")
+        # Through the storage API, so it works the same from the disk or from a bucket.
+        handle, size = files.open_stored(evidence.file.name, evidence.file.storage)
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(
@@ -221,6 +222,7 @@ def download_evidence(request, pk):
         filename=evidence.original_filename or f"evidencia-{evidence.pk}",
         content_type=content_type,
     )
+    response["Content-Length"] = size
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-cache"

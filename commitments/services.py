@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
@@ -457,13 +458,16 @@ def check_upload(upload):
 
 
 def add_file_evidence(*, milestone, membership, upload, title, description="", now):
-    """Evidence that is a file: checked from its content, then streamed to storage and hashed.
+    """Evidence that is a file: checked from its content, hashed, then streamed to storage.
 
     Nothing is stored for a refused file. A stored file whose database row fails is removed.
     """
     _check_acts_in_state(membership, milestone)
     file_type = check_upload(upload)
-    content = uploads.HashingFile(upload)
+    sha256, size = uploads.digest(upload)
+    # The detected type, not the browser's, for storages that keep one (S3 object metadata).
+    content = File(upload, name=upload.name)
+    content.content_type = file_type.content_type
     name = default_storage.save(evidence_upload_to(None, upload.name), content)
     try:
         evidence = Evidence(
@@ -472,9 +476,9 @@ def add_file_evidence(*, milestone, membership, upload, title, description="", n
             title=title,
             description=description,
             original_filename=os.path.basename(upload.name or "")[:255],
-            sha256=content.sha256.hexdigest(),
+            sha256=sha256,
             content_type=file_type.content_type,
-            size=content.bytes_read,
+            size=size,
             submitted_by=membership.user,
             organisation=membership.organisation,
             submitted_at=now,

@@ -1,4 +1,4 @@
-"""Evidence files: what a file is, from its content; and hashing while it is stored.
+"""Evidence files: what a file is, from its content; and its SHA-256.
 
 The name and the browser's Content-Type are never trusted: an HTML page renamed `.pdf`
 starts with `<html`, not `%PDF-`. Office files are ZIP archives, told apart by their members.
@@ -9,7 +9,6 @@ import hashlib
 import zipfile
 from dataclasses import dataclass
 
-from django.core.files import File
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext_lazy as _
 
@@ -167,23 +166,21 @@ def detect_type(upload):
     return _text_type(upload)
 
 
-class HashingFile(File):
-    """Wraps an upload so that storage, reading it chunk by chunk, also feeds the SHA-256."""
+def digest(upload):
+    """The SHA-256 (hex) and the size in bytes of an upload, read from the start.
 
-    def __init__(self, upload):
-        super().__init__(upload, name=upload.name)
-        self.sha256 = hashlib.sha256()
-        self.bytes_read = 0
-
-    def chunks(self, chunk_size=None):
-        self.file.seek(0)
-        for chunk in self.file.chunks(chunk_size):
-            self.sha256.update(chunk)
-            self.bytes_read += len(chunk)
-            yield chunk
-
-    def __iter__(self):
-        return self.chunks()
+    A pass of its own, before the file is stored, rather than while the storage reads it: a
+    storage may read its content more than once or not through ``chunks()`` at all (an S3
+    upload reads it to compute its own checksum, then again to send it).
+    """
+    sha256 = hashlib.sha256()
+    size = 0
+    upload.seek(0)
+    for chunk in upload.chunks():
+        sha256.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return sha256.hexdigest(), size
 
 
 class SizeLimitUploadHandler(FileUploadHandler):

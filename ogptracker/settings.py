@@ -339,9 +339,55 @@ TIME_ZONE = "America/Mexico_City"
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Uploaded evidence, outside the static root so it is never served as a static file.
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
+# Anything larger than this is streamed to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Where uploaded evidence is kept: "local" (MEDIA_ROOT on this disk) or "s3", an S3-compatible
+# bucket (AWS S3, MinIO, Ceph...) through django-storages. Setting AWS_STORAGE_BUCKET_NAME
+# alone means "s3". Either way files are only ever handed out by the evidence download view
+# (permissions, nosniff, attachment): objects are private and get no public or signed URLs.
+EVIDENCE_STORAGE = (
+    os.environ.get("EVIDENCE_STORAGE")
+    or ("s3" if os.environ.get("AWS_STORAGE_BUCKET_NAME") else "local")
+).lower()
+if EVIDENCE_STORAGE == "local":
+    EVIDENCE_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif EVIDENCE_STORAGE == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("EVIDENCE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    EVIDENCE_STORAGE_BACKEND = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            # For S3-compatible services, e.g. http://minio.internal:9000; empty for AWS.
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # "path" for services without virtual-hosted buckets (MinIO's default).
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            # A folder inside the bucket, to share one bucket between sites.
+            "location": os.environ.get("AWS_LOCATION", ""),
+            # Without keys, boto3's own chain applies (instance or task role, ~/.aws).
+            "access_key": env_secret("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_secret("AWS_SECRET_ACCESS_KEY") or None,
+            # Private objects. AWS_DEFAULT_ACL= (empty) sends no ACL at all, for buckets with
+            # ACLs disabled (AWS's default "bucket owner enforced"), which are private anyway.
+            "default_acl": os.environ.get("AWS_DEFAULT_ACL", "private") or None,
+            "querystring_auth": False,
+            # Evidence names are random and never reused: never overwrite an object.
+            "file_overwrite": False,
+            # A file read back from the bucket spills to a temporary file past this size.
+            "max_memory_size": FILE_UPLOAD_MAX_MEMORY_SIZE,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"EVIDENCE_STORAGE must be local or s3, not {EVIDENCE_STORAGE!r}.")
+
 # In production, hashed and compressed file names (collectstatic), served by WhiteNoise.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": EVIDENCE_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -350,9 +396,6 @@ STORAGES = {
 }
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or VAR_DIR / "static")
-# Uploaded evidence, outside the static root so it is never served as a static file.
-MEDIA_URL = "media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / "media")
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "panel:dashboard"
@@ -380,8 +423,6 @@ AXES_CLIENT_IP_CALLABLE = "ops.client_ip.client_ip"
 
 # Evidence files: the largest upload kept, in bytes (25 MB by default).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "25")) * 1024 * 1024
-# Anything larger than this is streamed to a temporary file rather than held in memory.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Every upload form takes one file; more in one request is refused before any is stored, so
 # one request holds at most one EVIDENCE_MAX_BYTES file (Django's default allows 100).
 DATA_UPLOAD_MAX_NUMBER_FILES = 1

@@ -42,6 +42,18 @@ def redis_url():
     return url
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A local S3-compatible server (moto's, in a thread): S3 itself is off this machine."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
 @pytest.fixture
 def demo(db):
     call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115

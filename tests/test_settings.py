@@ -26,6 +26,7 @@ print(json.dumps({
     "secret_key": settings.SECRET_KEY,
     "language": settings.LANGUAGE_CODE,
     "log_format": settings.LOG_FORMAT,
+    "storage": settings.STORAGES["default"],
 }))
 """
 
@@ -39,6 +40,18 @@ CONFIG_VARS = {
     "EMAIL_HOST",
     "VAR_DIR",
     "LOG_FORMAT",
+    "EVIDENCE_STORAGE",
+    "MEDIA_ROOT",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_S3_REGION_NAME",
+    "AWS_S3_ADDRESSING_STYLE",
+    "AWS_LOCATION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_ACCESS_KEY_ID_FILE",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SECRET_ACCESS_KEY_FILE",
+    "AWS_DEFAULT_ACL",
 }
 
 
@@ -67,6 +80,8 @@ def test_embedded_defaults_with_nothing_set(tmp_path):
     assert conf["cache"].endswith("FileBasedCache")
     assert conf["email"].endswith("console.EmailBackend")
     assert conf["language"] == "es-mx"
+    # Evidence on the local disk, under MEDIA_ROOT.
+    assert conf["storage"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     # The filesystem broker's folders exist, so a worker can start at once.
     assert (tmp_path / "celery" / "queue").is_dir()
 
@@ -132,3 +147,48 @@ def test_unreadable_boolean_is_an_error(tmp_path):
 @pytest.mark.parametrize("value", ["0", "false", "no", "off", "False"])
 def test_debug_off_spellings(tmp_path, value):
     assert settings_of(tmp_path, DEBUG=value, SECRET_KEY="k" * 50)["debug"] is False
+
+
+def test_evidence_in_a_bucket_by_setting_its_name(tmp_path):
+    secret = tmp_path / "aws_secret"
+    secret.write_text("bucket-secret-from-a-file\n")
+    conf = settings_of(
+        tmp_path,
+        AWS_STORAGE_BUCKET_NAME="ogp-evidencia",
+        AWS_S3_ENDPOINT_URL="http://minio.internal:9000",
+        AWS_S3_REGION_NAME="us-east-1",
+        AWS_ACCESS_KEY_ID="tracker",
+        AWS_SECRET_ACCESS_KEY_FILE=str(secret),
+    )
+    assert conf["storage"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = conf["storage"]["OPTIONS"]
+    assert options["bucket_name"] == "ogp-evidencia"
+    assert options["endpoint_url"] == "http://minio.internal:9000"
+    assert options["region_name"] == "us-east-1"
+    assert options["access_key"] == "tracker"
+    assert options["secret_key"] == "bucket-secret-from-a-file"
+    # Private objects, never a public or signed URL, never overwritten.
+    assert options["default_acl"] == "private"
+    assert options["querystring_auth"] is False
+    assert options["file_overwrite"] is False
+
+
+def test_bucket_without_keys_leaves_credentials_to_boto3(tmp_path):
+    conf = settings_of(tmp_path, EVIDENCE_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="ogp-evidencia")
+    options = conf["storage"]["OPTIONS"]
+    assert options["access_key"] is None
+    assert options["secret_key"] is None
+    assert options["endpoint_url"] is None
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"EVIDENCE_STORAGE": "s3"}, "AWS_STORAGE_BUCKET_NAME"),
+        ({"EVIDENCE_STORAGE": "ftp"}, "EVIDENCE_STORAGE must be local or s3"),
+    ],
+)
+def test_an_incomplete_evidence_storage_is_an_error(tmp_path, env, message):
+    result = run_settings(tmp_path, **env)
+    assert result.returncode != 0
+    assert message in result.stderr
