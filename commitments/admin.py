@@ -5,7 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from states.models import State
@@ -183,11 +184,25 @@ class CommitmentAdmin(admin.ModelAdmin):
     inlines = [MilestoneInline]
 
 
+def evidence_download(evidence):
+    """A link to the file through the site's download view: the storage's own URL is not
+    served (local disk) or not public (bucket), and the view adds the safe headers."""
+    if not evidence or not evidence.file:
+        return "—"
+    url = reverse("public:evidence-file", kwargs={"pk": evidence.pk})
+    return format_html('<a href="{}">{}</a>', url, evidence.original_filename or _("Download"))
+
+
 class EvidenceInline(admin.TabularInline):
     model = Evidence
     extra = 0
-    fields = ("title", "kind", "url", "file", "sha256", "organisation", "submitted_at")
+    fields = ("title", "kind", "url", "download", "sha256", "organisation", "submitted_at")
     readonly_fields = fields
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        return evidence_download(obj)
+
     can_delete = False
     show_change_link = True
 
@@ -265,8 +280,20 @@ class EvidenceAdmin(admin.ModelAdmin):
     list_filter = ("kind", "milestone__commitment__action_plan__state", "retracted_at")
     search_fields = ("title", "description", "url", "sha256", "milestone__commitment__ogp_id")
     autocomplete_fields = ["milestone", "organisation", "submitted_by", "retracted_by"]
-    readonly_fields = ("sha256",)
+    readonly_fields = ("sha256", "download")
     list_select_related = ("milestone__commitment", "organisation")
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        return evidence_download(obj)
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "download"]
+        if obj is not None and obj.file:
+            # A stored file is shown through the download view and not replaced: its
+            # SHA-256 is the public proof of what was submitted.
+            return [("download" if f == "file" else f) for f in fields]
+        return fields
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -83,3 +83,24 @@ def test_milestone_edit_in_admin(staff_client):
     milestone = Milestone.objects.get(commitment__ogp_id="MXGTO9006", number=3)
     url = reverse("admin:commitments_milestone_change", args=[milestone.pk])
     assert staff_client.get(url).status_code == 200
+
+
+def test_evidence_files_are_linked_through_the_download_view(staff_client):
+    from commitments.models import Evidence
+
+    evidence = Evidence.objects.exclude(file="").select_related("milestone").first()
+    assert evidence is not None, "the demo data has no evidence file"
+    download = reverse("public:evidence-file", kwargs={"pk": evidence.pk})
+    page = staff_client.get(reverse("admin:commitments_evidence_change", args=[evidence.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f'href="{download}"' in html
+    # Neither the storage's own URL nor a field to replace the hashed file.
+    assert evidence.file.url not in html
+    assert 'type="file"' not in html
+    milestone = staff_client.get(
+        reverse("admin:commitments_milestone_change", args=[evidence.milestone.pk])
+    ).content.decode()
+    assert f'href="{download}"' in milestone
+    assert evidence.file.url not in milestone
+    assert staff_client.get(download).status_code == 200
