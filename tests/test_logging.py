@@ -6,14 +6,11 @@ as real processes and reads everything they print while people sign in, reset a 
 accept an invitation, write through the API and follow a commitment.
 """
 
-import email
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from accounts.models import ApiToken
 from ops.logs import redact_path, scrub
 from states.models import Organisation, State
 from tests.panel.conftest import milestone, user
+from tests.processes import emails_in, free_port, text_of, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,37 +92,6 @@ def test_a_request_gets_an_id_or_keeps_a_plain_one_from_the_proxy(client, db):
 PASSWORD = "contrasena-de-registro-2026"
 NEW_PASSWORD = "otra-contrasena-muy-larga-2026"
 INVITEE_PASSWORD = "clave-de-invitada-2026-xyz"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
-
-
-def mails(folder):
-    if not folder.exists():
-        return []
-    return [
-        email.message_from_bytes(part)
-        for path in sorted(folder.iterdir())
-        for part in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n")
-        if part.strip()
-    ]
-
-
-def text_of(message):
-    part = next(p for p in message.walk() if p.get_content_type() == "text/plain")
-    return part.get_payload(decode=True).decode()
 
 
 def csrf_post(session, url, data, referer):
@@ -289,9 +256,9 @@ def test_production_logs_are_json_carry_the_request_id_and_hold_no_secret(
         assert (
             csrf_post(browser, reset_page, {"email": official.email}, reset_page).status_code == 302
         )
-        wait_for(lambda: mails(tmp_path / "mail"), "the reset email")
+        wait_for(lambda: emails_in(tmp_path / "mail"), "the reset email")
         reset_link = re.search(
-            r"(/cuenta/contrasena/nueva/\S+/\S+/)", text_of(mails(tmp_path / "mail")[0])
+            r"(/cuenta/contrasena/nueva/\S+/\S+/)", text_of(emails_in(tmp_path / "mail")[0])
         ).group(1)
         secrets.update(reset_link.strip("/").split("/")[-2:])
         anonymous = requests.Session()
@@ -322,10 +289,12 @@ def test_production_logs_are_json_carry_the_request_id_and_hold_no_secret(
         assert followed.status_code in {200, 302}
         follow_request_id = followed.headers["X-Request-ID"]
         wait_for(
-            lambda: any(m["To"] == "vecino@example.org" for m in mails(tmp_path / "mail")),
+            lambda: any(m["To"] == "vecino@example.org" for m in emails_in(tmp_path / "mail")),
             "the worker to send the confirmation email",
         )
-        confirmation = next(m for m in mails(tmp_path / "mail") if m["To"] == "vecino@example.org")
+        confirmation = next(
+            m for m in emails_in(tmp_path / "mail") if m["To"] == "vecino@example.org"
+        )
         confirm_path = re.search(r"(/seguir/confirmar/\S+/)", text_of(confirmation)).group(1)
         secrets.add(confirm_path.strip("/").split("/")[-1])
         confirm_url = base + confirm_path

@@ -1,12 +1,10 @@
 """End to end on real Celery workers: the stale job flags, transitions are claimed, digests are
 emailed. Only the mail server is replaced (Django's outbox, or files in a folder)."""
 
-import email
 import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,18 +18,10 @@ from django.db import connection
 from alerts.models import Notification
 from commitments.models import Milestone, Transition
 from ogptracker.celery import app as celery_app
+from tests.processes import emails_in, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(condition, what, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def everything_notified():
@@ -120,15 +110,6 @@ def worker_with_beat(tmp_path, env):
     finally:
         worker.send_signal(signal.SIGTERM)
         output.append(worker.communicate(timeout=60)[0])
-
-
-def emails_in(folder):
-    return [
-        email.message_from_bytes(part)
-        for path in sorted(folder.iterdir())
-        for part in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n")
-        if part.strip()
-    ]
 
 
 def test_stale_job_to_digest_on_the_filesystem_broker(tmp_path, demo):
