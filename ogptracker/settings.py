@@ -69,6 +69,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions in the database (Django's default, said here so it stays): signing in and the
+# panel keep working while Redis, the cache, is down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Content Security Policy (django-csp): scripts only from this site's own files, never inline.
 # Inline styles stay allowed (the admin and Swagger UI set some); they cannot run code.

@@ -313,11 +313,12 @@ def test_a_redis_outage_loses_no_page_no_write_and_no_task(
 
     # The tasks those writes asked for wait in the outbox, unsent.
     waiting = outbox_rows(sent_at=None)
-    assert sorted((m.task, m.args) for m in waiting) == [
-        ("alerts.process_transitions", []),
-        ("alerts.send_follow_confirmation", [during.pk]),
-        ("commitments.bump_public_version", []),
-    ]
+    # (As a set: should the beat's stale check have queued notices too, they are alike.)
+    assert {(m.task, tuple(m.args)) for m in waiting} == {
+        ("alerts.process_transitions", ()),
+        ("alerts.send_follow_confirmation", (during.pk,)),
+        ("commitments.bump_public_version", ()),
+    }
     assert any(
         r.name == "ops.outbox" and r.getMessage().startswith("broker unavailable")
         for r in caplog.records
@@ -337,8 +338,9 @@ def test_a_redis_outage_loses_no_page_no_write_and_no_task(
         done = f"[{message.task_id}] succeeded"
         wait_for(lambda d=done: d in stack.worker.output(), f"{message.task} to run")
     log = stack.worker.output()
-    # Sent once, run once.
-    for message in outbox_rows():
+    # Sent once, run once (the rows the worker's own tasks may have added since are not
+    # this test's).
+    for message in outbox_rows(pk__in=[before.pk, *(m.pk for m in waiting)]):
         assert message.sent_at is not None
         assert log.count(f"[{message.task_id}] received") == 1, message
     assert len(emails_to(stack.mail, "durante@example.org")) == 1
@@ -363,3 +365,8 @@ def test_a_redis_outage_loses_no_page_no_write_and_no_task(
         "public pages to be cached again",
     )
     assert any(r.getMessage().startswith("cache available again") for r in caplog.records)
+
+    # Both stop cleanly on SIGTERM, as `make run` and `make serve` stop them.
+    assert stack.relay.stop() == 0
+    assert "Outbox relay stopped" in stack.relay.output()
+    assert stack.worker.stop() == 0
