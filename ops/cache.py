@@ -23,13 +23,14 @@ import time
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import InvalidResponse
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
-# Redis unreachable, refusing, timing out or closing on us. Not ResponseError: a wrong command
-# is a bug to hear about.
-UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# Redis unreachable, refusing, timing out, closing on us, or something else answering at its
+# address. Not ResponseError or DataError: a wrong command is a bug to hear about.
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, InvalidResponse, OSError)
 
 
 class _Outage:
