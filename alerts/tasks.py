@@ -1,11 +1,21 @@
-"""Celery tasks: they take ids (or nothing), are queued on commit, and call alerts.services."""
+"""Celery tasks: they take ids (or nothing), are queued on commit, and call alerts.services.
+
+They are queued through the outbox (ops.outbox), which may in rare cases send one twice, so
+each must be idempotent. They are: transitions and notices are claimed with a conditional
+UPDATE before anything is written or sent (alerts.services), reminders are unique per
+milestone and due date, and a digest task claims its notices before sending. The one
+exception is harmless: a follow confirmation sent twice is the same email with the same link,
+as when the person asks again.
+"""
 
 import logging
 import smtplib
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+
+from ops import outbox
 
 from . import services
 
@@ -43,10 +53,11 @@ def scan_due_reminders():
 def send_digests():
     """Queues one digest task per person with news, so one bad address retries alone."""
     user_ids, emails = services.pending_digest_recipients()
-    for user_id in user_ids:
-        send_user_digest.delay(user_id)
-    for email in emails:
-        send_citizen_digest.delay(email)
+    with transaction.atomic():
+        for user_id in user_ids:
+            outbox.enqueue(send_user_digest, user_id)
+        for email in emails:
+            outbox.enqueue(send_citizen_digest, email)
     return len(user_ids) + len(emails)
 
 

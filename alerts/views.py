@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 
 from commitments.models import Commitment
+from ops import outbox
 from states.models import State
 
 from . import services, tasks, tokens
@@ -22,15 +23,17 @@ def _follow(request, *, state=None, commitment=None):
     form = FollowForm(request.POST)
     if not form.is_valid():
         return render(request, "alerts/follow.html", {"form": form, "subject": subject}, status=400)
-    follow = services.request_follow(
-        email=form.cleaned_data["email"],
-        state=state,
-        commitment=commitment,
-        language=translation.get_language(),
-        now=timezone.now(),
-    )
-    if follow is not None:
-        transaction.on_commit(lambda: tasks.send_follow_confirmation.delay(follow.pk))
+    # The follow and the task that emails its confirmation commit together.
+    with transaction.atomic():
+        follow = services.request_follow(
+            email=form.cleaned_data["email"],
+            state=state,
+            commitment=commitment,
+            language=translation.get_language(),
+            now=timezone.now(),
+        )
+        if follow is not None:
+            outbox.enqueue(tasks.send_follow_confirmation, follow.pk)
     # The same answer whatever happened: the page never tells who follows what.
     return render(
         request,

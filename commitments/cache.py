@@ -6,6 +6,9 @@ them, such as queryset updates and the stale job, call bump_public_version() the
 the next request renders afresh. A hit costs one cache round trip (the version and the page
 are read together) and runs before the session, auth and locale middleware: the language is
 in the URL (Spanish at /, English at /en/), so the path alone names the page.
+
+While Redis is down the cache degrades to no cache (ops.cache): every page is rendered, none
+is stored, and a write's bump that could not reach Redis waits in the outbox until it can.
 """
 
 import hashlib
@@ -16,6 +19,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
+
+from ops import outbox
+from ops.cache import cache_unavailable
 
 VERSION_KEY = "public:version"
 PAGE_TTL = 24 * 3600
@@ -29,18 +35,38 @@ def _first_version():
     return time.time_ns()
 
 
-def _bump():
+class CacheUnavailable(Exception):
+    pass
+
+
+def bump_now():
+    """Bumps the public version; False when the cache (Redis) could not be reached."""
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version yet (first write, or the cache was flushed)
         cache.add(VERSION_KEY, _first_version(), timeout=None)
+    return not cache_unavailable(cache)
+
+
+def _bump_later():
+    # Redis is away: the pages it holds may be served again when it returns (after a network
+    # cut, or a restart from its snapshot), so the invalidation is kept in the outbox, with
+    # this transaction, and made by a worker once Redis answers again.
+    outbox.enqueue_once("commitments.bump_public_version")
+
+
+def _bump_after_commit():
+    if not bump_now():
+        _bump_later()
 
 
 def bump_public_version(**kwargs):
     """Invalidates every cached public page now, and again once the transaction commits: the
     second bump drops anything a concurrent request cached from the data before the commit."""
-    _bump()
-    transaction.on_commit(_bump)
+    if bump_now():
+        transaction.on_commit(_bump_after_commit)
+    else:
+        _bump_later()
 
 
 def cached_public_page(view):

@@ -17,6 +17,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ops import outbox
+
 from . import rules, uploads
 from .cache import bump_public_version
 from .models import (
@@ -244,6 +246,10 @@ def refresh_signal(milestone, *, now, cause, actor=None):
         next_check_at=milestone.next_check_at,
     )
     Transition.objects.bulk_create(transitions)
+    if transitions:
+        # Whoever follows the milestone hears of it within seconds rather than at the beat's
+        # next check; by name, since alerts depends on commitments and not the reverse.
+        outbox.enqueue_once("alerts.process_transitions")
     bump_public_version()
     return transitions
 

@@ -1,12 +1,20 @@
-"""Celery tasks: thin wrappers that take ids (or nothing) and call the service layer."""
+"""Celery tasks: thin wrappers that take ids (or nothing) and call the service layer.
+
+They are queued through the outbox (ops.outbox), which may in rare cases send one twice, so
+each must be idempotent: the stale job moves each milestone's next check past the time it
+ran, so a second run finds nothing to do; a second bump of the public version only makes the
+next visitor of each page render it afresh.
+"""
 
 import logging
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import services
+from ops import outbox
+
+from . import cache, services
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +37,23 @@ def flag_stale_milestones():
         dict(result.changed),
     )
     if result.changed:
-        # Imported here: alerts depends on commitments, not the other way round.
-        from alerts.tasks import process_transitions
-
-        transaction.on_commit(process_transitions.delay)
+        # By name: alerts depends on commitments, not the other way round.
+        outbox.enqueue("alerts.process_transitions")
     return result.checked
+
+
+@shared_task(
+    name="commitments.bump_public_version",
+    autoretry_for=(cache.CacheUnavailable,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=20,
+    soft_time_limit=20,
+    time_limit=30,
+)
+def bump_public_version():
+    """Invalidates the cached public pages: a write made while the cache was down asks for it,
+    since Redis may come back holding the pages from before (a network cut, a restart from
+    its snapshot)."""
+    if not cache.bump_now():
+        raise cache.CacheUnavailable("the cache is still unavailable")

@@ -69,6 +69,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions in the database (Django's default, said here so it stays): signing in and the
+# panel keep working while Redis, the cache, is down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Content Security Policy (django-csp): scripts only from this site's own files, never inline.
 # Inline styles stay allowed (the admin and Swagger UI set some); they cannot run code.
@@ -188,19 +191,29 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Redis (REDIS_URL) is the Celery broker and the cache; without it, Celery's filesystem
-# broker and a per-process memory cache.
+# broker and a cache on files.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, degraded to no cache (with a warning) while Redis is away;
+            # short socket timeouts so a Redis that does not answer costs milliseconds.
+            "BACKEND": "ops.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ogptracker",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A broker that vanishes without closing the connection (a network cut) is noticed
+        # instead of waited for forever; the worker then reconnects (below).
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "socket_keepalive": True,
+    }
 else:
     # On files, so the web server and the Celery worker share it: the stale job's changes
     # must invalidate the pages the web server cached.
@@ -231,6 +244,16 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis outages: the worker and the beat wait for the broker, at start and whenever it goes
+# away, for as long as it takes (Celery's default gives up after 100 tries), and reconnect
+# by themselves. A task running when the connection drops is left to finish (cancelling a
+# digest between its claim and its email would lose the email); if Redis kept its message,
+# it may run again later, and tasks are idempotent. Tasks the application queues wait in the
+# outbox meanwhile (ops.outbox); the beat's own sends during the outage are lost, and its
+# next tick catches up.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Seconds between two runs of the stale check (and of the notices of people's changes).
 STALE_CHECK_SECONDS = int(os.environ.get("STALE_CHECK_SECONDS", str(15 * 60)))
 # The beat proves it runs by writing a heartbeat this often (/healthz/ reports it).

@@ -9,7 +9,11 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from .models import Heartbeat
+from .cache import cache_unavailable
+from .models import Heartbeat, OutboxMessage
+
+# Seconds a task may wait in the outbox before /healthz/ calls it a problem.
+OUTBOX_LAG_SECONDS = 60
 
 
 class _Unhealthy(Exception):
@@ -35,10 +39,30 @@ def _database():
 
 
 def _cache():
+    # Bounded: the Redis cache has short socket timeouts, and right after a failure it does
+    # not even try (ops.cache).
     cache.set("healthz", 1, 10)
+    if cache_unavailable(cache):
+        raise _Unhealthy("the cache (Redis) is unavailable: pages are served without it")
     if cache.get("healthz") != 1:
         raise _Unhealthy("the cache read back nothing")
     return {"backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]}
+
+
+def _outbox():
+    """Tasks waiting to reach the broker: a few for a moment is normal, old ones are not (the
+    broker is down, or no relay runs)."""
+    waiting = OutboxMessage.objects.filter(sent_at=None)
+    oldest = waiting.order_by("id").values_list("created_at", flat=True).first()
+    if oldest is None:
+        return {"waiting": 0}
+    count, age = waiting.count(), (timezone.now() - oldest).total_seconds()
+    if age > OUTBOX_LAG_SECONDS:
+        raise _Unhealthy(
+            f"{count} task(s) waiting in the outbox, the oldest for {round(age)} s "
+            "(is the broker up and `manage.py relay_outbox` running?)"
+        )
+    return {"waiting": count, "oldest_seconds": round(age)}
 
 
 def _beat():
@@ -55,10 +79,16 @@ def _beat():
 def healthz(request):
     """200 while the database answers (the web process can serve); 503 when it does not.
 
-    The cache (Redis) and the beat are reported too: without them pages still serve, so they
-    make the status "degraded", not a 503, unless `?strict=1` (for monitoring) is given.
+    The cache (Redis), the beat and the outbox are reported too: without them pages still
+    serve and writes still commit, so they make the status "degraded", not a 503, unless
+    `?strict=1` (for monitoring) is given.
     """
-    checks = {"database": _timed(_database), "cache": _timed(_cache), "beat": _timed(_beat)}
+    checks = {
+        "database": _timed(_database),
+        "cache": _timed(_cache),
+        "beat": _timed(_beat),
+        "outbox": _timed(_outbox),
+    }
     if not checks["database"]["ok"]:
         status = "fail"
     elif all(c["ok"] for c in checks.values()):
