@@ -27,6 +27,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from .logs import task_headers
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -54,15 +55,6 @@ _paused_until = {}
 _warned_at = {}
 WARN_EVERY_SECONDS = 60.0
 _pause_lock = threading.Lock()
-
-
-def task_headers():
-    """Celery headers to carry with a task asked for now, captured when it is enqueued.
-
-    Empty for now: this is where the request id of the current request will be added, so a
-    task's logs can be tied to the request that queued it.
-    """
-    return {}
 
 
 def enqueue(task, *args, **kwargs):

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ogptracker.celery import app as celery_app
 from ops import outbox
+from ops.logs import request_id_var
 from ops.models import Heartbeat, OutboxMessage
 from ops.tasks import beat_heartbeat
 
@@ -61,6 +62,22 @@ def test_a_task_is_queued_with_its_transaction_and_sent_when_it_commits(
     assert message.headers == {}
     assert message.sent_at is not None
     assert Heartbeat.objects.filter(name="beat").exists()
+
+
+def test_a_task_carries_the_id_of_the_request_that_queued_it(
+    eager, django_capture_on_commit_callbacks
+):
+    """Captured when queued, so the relay, sending it later from another process, still
+    carries it (ops.logs)."""
+    token = request_id_var.set("req-0123456789")
+    try:
+        with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+            message = outbox.enqueue(beat_heartbeat)
+    finally:
+        request_id_var.reset(token)
+    assert message.headers == {"request_id": "req-0123456789"}
+    # Outside any request there is nothing to carry.
+    assert outbox.enqueue(beat_heartbeat).headers == {}
 
 
 def test_a_rolled_back_change_queues_nothing(eager, django_capture_on_commit_callbacks):
