@@ -7,11 +7,9 @@ PostgreSQL database; the web requests go through Django's test client in this pr
 """
 
 import datetime as dt
-import email
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,24 +27,10 @@ from commitments.models import Milestone, StatusUpdate, Transition
 from ogptracker.celery import app as celery_app
 from ops.models import OutboxMessage
 from tests.conftest import require_tool
+from tests.processes import emails_in, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(condition, what, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 class RedisServer:
@@ -121,15 +105,7 @@ class Process:
 
 
 def emails_to(folder, address):
-    if not folder.is_dir():
-        return []
-    messages = [
-        email.message_from_bytes(part)
-        for path in sorted(folder.iterdir())
-        for part in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n")
-        if part.strip()
-    ]
-    return [m for m in messages if m["To"] == address]
+    return [m for m in emails_in(folder) if m["To"] == address]
 
 
 def pages_in(server):
