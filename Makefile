@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run serve test lint security audit format check messages
+.PHONY: install run serve test lint security audit load format check messages
 
 # uv itself is pinned and installed into .tools/ with the standard library's venv and pip.
 $(UV):
@@ -50,6 +50,12 @@ audit: install
 	mkdir -p var
 	$(UV) export --frozen --format requirements-txt --no-emit-project --quiet > var/requirements-audit.txt
 	$(VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r var/requirements-audit.txt
+
+# The load test of the production mode (bench/load.py, a few minutes); locust is its own
+# dependency group, installed here only.
+load: install
+	$(UV) sync --frozen --group load
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -7,7 +7,7 @@ civil-society staff upload evidence through the panel (bench/locustfile.py). Dat
 for pages of national size. Afterwards every update and evidence locust saw accepted is looked
 up in the database: the row, its history entry and, for files, the stored bytes' SHA-256.
 
-    .venv/bin/python bench/load.py            # about 5 minutes; figures in bench/results/
+    make load        # installs locust (group "load"), about 5 minutes; figures in bench/results/
 
 It is not part of `make test`: it takes minutes and its figures depend on the machine.
 """
@@ -189,6 +189,8 @@ def main():
     parser.add_argument("--run-time", default="3m")
     parser.add_argument("--web-concurrency", type=int, default=3)
     args = parser.parse_args()
+    if not (ROOT / ".venv/bin/locust").exists():
+        raise SystemExit("locust is not installed: run `make load` (uv sync --group load)")
 
     var = Path(tempfile.mkdtemp(prefix="ogp-load-"))
     url = f"http://127.0.0.1:{args.port}"
