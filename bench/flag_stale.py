@@ -93,9 +93,9 @@ WHERE c.id = m.commitment_id AND ap.id = c.action_plan_id AND s.id = ap.state_id
     AND m.next_check_at <= %(now)s
 """  # noqa: S608 (constant fragments; every value is a bound parameter)
 
-# The form this benchmark used until December 2026: the onsets computed once in a subquery
+# The form this benchmark used at first: the onsets computed once in a subquery
 # over a second scan of the table, joined back by id (a hash join that spills to disk with
-# the default work_mem). About 10 % slower than the single pass; timed too, for comparison.
+# the default work_mem). About 15 % slower than the single pass; timed too, for comparison.
 RAW_UPDATE_SELF_JOIN = """
 UPDATE commitments_milestone AS m
 SET signal = c.new_signal,
