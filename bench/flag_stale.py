@@ -1,13 +1,25 @@
 """Benchmark: the stale job against one raw SQL UPDATE that sets the same flags.
 
-Loads N milestones (1,000,000 by default) into a dedicated PostgreSQL database, runs
-commitments.services.flag_stale_milestones on all of them and times it, then puts every
-milestone back as it was and times a single UPDATE that computes the same signal,
-signal_since and next_check_at in SQL. It checks that both produce the same rows, and reports
-the ratio and the queries per batch. Not run by the tests or CI.
+Loads N milestones (1,000,000 by default), all due for a check, into a dedicated PostgreSQL
+database. Each round (3 by default) then times, one after the other:
+
+- the job: commitments.services.flag_stale_milestones, as the Celery task runs it (batches
+  locked with SKIP LOCKED, the rules in SQL, a transition row per change);
+- the baseline: one raw UPDATE that sets the same signal, signal_since and next_check_at in a
+  single pass, and nothing else (no row locks beyond its own, no transitions, one transaction);
+- the raw UPDATE this benchmark used before (the same flags, computed in a subquery joined
+  back by id), for comparison.
+
+Each starts from the same point: every milestone put back as loaded, no transitions, the
+table rewritten (VACUUM FULL) and a CHECKPOINT taken, so that none pays for another's writes;
+the order rotates from round to round. It checks that every run leaves exactly the rows the
+job left (and the job the same transitions), and reports each round's ratios with their
+median, min and max, and the statements sent per batch. With --python it also times the job
+with the rules of rules.py in Python once and checks that it leaves the same rows and
+transitions as the rules in SQL. Not run by the tests or CI.
 
     .venv/bin/python bench/flag_stale.py                       # 1,000,000 milestones
-    .venv/bin/python bench/flag_stale.py --milestones 100000 --batch-size 5000
+    .venv/bin/python bench/flag_stale.py --milestones 100000 --batch-size 5000 --python
 
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ogp_bench) names the database;
 it is created if missing and its tracker tables are emptied: never point it at real data.
@@ -18,6 +30,7 @@ import datetime as dt
 import os
 import platform
 import random
+import statistics
 import sys
 import time
 from collections import Counter
@@ -30,9 +43,60 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ogp_bench"
 TZ = "America/Mexico_City"
 
-# The same rules as commitments.rules.assess, set-based. Intervals are exact seconds, as
-# Python's timedelta is, and dates are midnights in Mexico City.
-RAW_UPDATE = """
+# The raw UPDATEs: the same rules as commitments.rules.assess, set-based, written apart from
+# the job's SQL (commitments.rules_sql) so that each checks the other. Dates are midnights in
+# Mexico City; the threshold is counted in exact seconds from the last activity, or in
+# wall-clock days from the planned start's midnight when that is later, as Python adds a
+# timedelta to each.
+#
+# The baseline: one pass over the rows due, joined to their state's threshold. UPDATE's FROM
+# cannot refer to the target row, so each onset is written out where it is used (PostgreSQL
+# computes them again; it is still the fastest form we found).
+_FROM_ACTIVITY = "m.last_activity_at >= m.starts_on::timestamp AT TIME ZONE %(tz)s"
+_OVERDUE_AT = "((m.due_on + 1)::timestamp AT TIME ZONE %(tz)s)"
+_DUE_SOON_AT = "((m.due_on - 30)::timestamp AT TIME ZONE %(tz)s)"
+_STALE_AT = (
+    f"(CASE WHEN {_FROM_ACTIVITY} "
+    "THEN m.last_activity_at + make_interval(secs => s.stale_after_days * 86400) "
+    "ELSE (m.starts_on + make_interval(secs => s.stale_after_days * 86400)) "
+    "AT TIME ZONE %(tz)s END)"
+)
+_QUIET_AT = (
+    f"(CASE WHEN {_FROM_ACTIVITY} "
+    "THEN m.last_activity_at + make_interval(secs => s.stale_after_days * 43200) "
+    "ELSE (m.starts_on + make_interval(secs => s.stale_after_days * 43200)) "
+    "AT TIME ZONE %(tz)s END)"
+)
+_RED = f"(%(now)s >= {_OVERDUE_AT} OR %(now)s >= {_STALE_AT})"
+_YELLOW = f"(%(now)s >= {_DUE_SOON_AT} OR %(now)s >= {_QUIET_AT})"
+_SIGNAL = (
+    f"(CASE WHEN m.status = 'completed' THEN 'green' WHEN {_RED} THEN 'red' "
+    f"WHEN {_YELLOW} THEN 'yellow' ELSE 'green' END)"
+)
+RAW_UPDATE = f"""
+UPDATE commitments_milestone AS m
+SET signal = {_SIGNAL},
+    signal_since = CASE
+        WHEN {_SIGNAL} = m.signal THEN m.signal_since
+        WHEN m.status = 'completed' THEN %(now)s
+        WHEN {_RED} THEN LEAST({_OVERDUE_AT}, {_STALE_AT})
+        WHEN {_YELLOW} THEN LEAST({_DUE_SOON_AT}, {_QUIET_AT})
+        ELSE %(now)s
+    END,
+    next_check_at = CASE
+        WHEN m.status = 'completed' OR {_RED} THEN NULL
+        WHEN {_YELLOW} THEN LEAST({_OVERDUE_AT}, {_STALE_AT})
+        ELSE LEAST({_OVERDUE_AT}, {_STALE_AT}, {_DUE_SOON_AT}, {_QUIET_AT})
+    END
+FROM commitments_commitment AS c, commitments_actionplan AS ap, states_state AS s
+WHERE c.id = m.commitment_id AND ap.id = c.action_plan_id AND s.id = ap.state_id
+    AND m.next_check_at <= %(now)s
+"""  # noqa: S608 (constant fragments; every value is a bound parameter)
+
+# The form this benchmark used at first: the onsets computed once in a subquery
+# over a second scan of the table, joined back by id (a hash join that spills to disk with
+# the default work_mem). About 15 % slower than the single pass; timed too, for comparison.
+RAW_UPDATE_SELF_JOIN = """
 UPDATE commitments_milestone AS m
 SET signal = c.new_signal,
     signal_since = CASE WHEN c.new_signal <> m.signal THEN c.new_since ELSE m.signal_since END,
@@ -66,12 +130,18 @@ FROM (
         END AS new_next
     FROM (
         SELECT q.*,
-            q.quiet_from + make_interval(secs => q.stale_after_days * 86400) AS stale_at,
-            q.quiet_from + make_interval(secs => q.stale_after_days * 43200) AS quiet_at
+            CASE WHEN q.last_activity_at >= q.starts_on::timestamp AT TIME ZONE %(tz)s
+                THEN q.last_activity_at + make_interval(secs => q.stale_after_days * 86400)
+                ELSE (q.starts_on + make_interval(secs => q.stale_after_days * 86400))
+                    AT TIME ZONE %(tz)s
+            END AS stale_at,
+            CASE WHEN q.last_activity_at >= q.starts_on::timestamp AT TIME ZONE %(tz)s
+                THEN q.last_activity_at + make_interval(secs => q.stale_after_days * 43200)
+                ELSE (q.starts_on + make_interval(secs => q.stale_after_days * 43200))
+                    AT TIME ZONE %(tz)s
+            END AS quiet_at
         FROM (
-            SELECT m2.id, m2.status, s.stale_after_days,
-                GREATEST(m2.last_activity_at, m2.starts_on::timestamp AT TIME ZONE %(tz)s)
-                    AS quiet_from,
+            SELECT m2.id, m2.status, s.stale_after_days, m2.last_activity_at, m2.starts_on,
                 (m2.due_on + 1)::timestamp AT TIME ZONE %(tz)s AS overdue_at,
                 (m2.due_on - 30)::timestamp AT TIME ZONE %(tz)s AS due_soon_at
             FROM commitments_milestone m2
@@ -91,6 +161,15 @@ def parse_args():
     parser.add_argument("--milestones", type=int, default=1_000_000)
     parser.add_argument("--batch-size", type=int, default=None, help="default: the job's own")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="timed rounds of job and raw UPDATE (default 3)"
+    )
+    parser.add_argument(
+        "--python",
+        action="store_true",
+        help="also time the job with the rules in Python once, and compare its rows and "
+        "transitions with those of the rules in SQL",
+    )
     return parser.parse_args()
 
 
@@ -200,7 +279,9 @@ def load(n, seed, now):
                 )
             )
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS bench_initial, bench_job")
+        cur.execute(
+            "DROP TABLE IF EXISTS bench_initial, bench_job, bench_job_rows, bench_job_transitions"
+        )
         cur.execute(
             "CREATE TABLE bench_initial AS SELECT id, signal, signal_since, next_check_at "
             "FROM commitments_milestone"
@@ -209,6 +290,12 @@ def load(n, seed, now):
 
 
 def reset():
+    """Puts every milestone back as loaded, with no transitions, in a freshly written table.
+
+    Every timed run starts from the same state: VACUUM FULL rewrites the table and its indexes
+    compactly (as after the load), and CHECKPOINT writes out the reset's own changes, so that
+    no run pays for the writes of the one before.
+    """
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -217,10 +304,71 @@ def reset():
             "UPDATE commitments_milestone m SET signal = i.signal, signal_since = i.signal_since, "
             "next_check_at = i.next_check_at FROM bench_initial i WHERE m.id = i.id"
         )
-        cur.execute("VACUUM ANALYZE commitments_milestone")
+        cur.execute("VACUUM (FULL, ANALYZE) commitments_milestone")
+        cur.execute("VACUUM ANALYZE commitments_transition")
+        cur.execute("CHECKPOINT")
 
 
-def run_job(now, batch_size):
+def snapshot():
+    """Keeps the lights and the transitions the job left, to compare other runs with them."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_job_rows, bench_job_transitions")
+        cur.execute(
+            "CREATE TABLE bench_job_rows AS SELECT id, signal, signal_since, next_check_at "
+            "FROM commitments_milestone"
+        )
+        cur.execute(
+            "CREATE TABLE bench_job_transitions AS SELECT milestone_id, old_signal, new_signal, "
+            "happened_at, recorded_at, cause FROM commitments_transition"
+        )
+
+
+def rows_that_differ():
+    """Milestones whose light, light since or next check differ from what the job left."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM commitments_milestone m FULL JOIN bench_job_rows r USING (id) "
+            "WHERE (m.signal, m.signal_since, m.next_check_at) IS DISTINCT FROM "
+            "(r.signal, r.signal_since, r.next_check_at)"
+        )
+        return cur.fetchone()[0]
+
+
+def transitions_that_differ():
+    """Transitions here and not in what the job left, or the reverse (EXCEPT ALL: duplicates
+    count)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM ("
+            " (SELECT milestone_id, old_signal, new_signal, happened_at, recorded_at, cause"
+            "  FROM commitments_transition"
+            "  EXCEPT ALL SELECT * FROM bench_job_transitions)"
+            " UNION ALL"
+            " (SELECT * FROM bench_job_transitions"
+            "  EXCEPT ALL SELECT milestone_id, old_signal, new_signal, happened_at, recorded_at,"
+            "  cause FROM commitments_transition)"
+            ") AS d"
+        )
+        return cur.fetchone()[0]
+
+
+def run_raw(now, statement):
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        start = time.perf_counter()
+        cur.execute(statement, {"now": now, "tz": TZ})
+        elapsed = time.perf_counter() - start
+        return elapsed, cur.rowcount
+
+
+def run_job(now, batch_size, *, in_database=True):
     import psycopg
 
     from commitments import services
@@ -241,7 +389,9 @@ def run_job(now, batch_size):
     psycopg.Cursor.execute = counting_execute
     try:
         start = time.perf_counter()
-        result = services.flag_stale_milestones(now=now, keep_transitions=False, **kwargs)
+        result = services.flag_stale_milestones(
+            now=now, keep_transitions=False, in_database=in_database, **kwargs
+        )
         elapsed = time.perf_counter() - start
     finally:
         psycopg.Cursor.execute = execute
@@ -261,53 +411,108 @@ def main():
     load(args.milestones, args.seed, now)
     print(f"  loaded in {time.perf_counter() - start:.1f} s", flush=True)
 
-    print("Running the job (commitments.services.flag_stale_milestones)...", flush=True)
-    job_time, result, counts = run_job(now, args.batch_size)
-    transitions = Transition.objects.count()
-    with connection.cursor() as cur:
-        cur.execute(
-            "CREATE TABLE bench_job AS SELECT id, signal, signal_since, next_check_at "
-            "FROM commitments_milestone"
-        )
-    print(f"  {job_time:.2f} s, {result.checked:,} checked, {transitions:,} transitions")
+    failures = []
+    rounds = []
+    sides = {
+        "job": "the job (flag_stale_milestones, rules in SQL)",
+        "raw": "one raw SQL UPDATE (single pass)",
+        "self-join": "one raw SQL UPDATE (self-join, the earlier baseline)",
+    }
+    for n in range(1, args.rounds + 1):
+        # The job goes first in round 1 (its rows are the reference), then each side in turn,
+        # so that none always runs on the warmest cache.
+        order = list(sides)[(n - 1) % 3 :] + list(sides)[: (n - 1) % 3]
+        times = {}
+        for side in order:
+            reset()
+            print(f"Round {n}: {sides[side]}...", flush=True)
+            if side == "job":
+                times[side], result, counts = run_job(now, args.batch_size)
+                transitions = Transition.objects.count()
+                print(
+                    f"  {times[side]:.2f} s, {result.checked:,} checked in {result.batches} "
+                    f"batches, {transitions:,} transitions",
+                    flush=True,
+                )
+                if n == 1:
+                    snapshot()
+                elif rows_that_differ() or transitions_that_differ():
+                    failures.append(f"round {n}: the job did not repeat itself")
+            else:
+                statement = RAW_UPDATE if side == "raw" else RAW_UPDATE_SELF_JOIN
+                times[side], updated = run_raw(now, statement)
+                print(f"  {times[side]:.2f} s, {updated:,} rows", flush=True)
+                # The raw UPDATEs set the same columns: the job must leave the same rows.
+                if differences := rows_that_differ():
+                    failures.append(f"round {n}: {differences} rows differ ({side} against job)")
+        rounds.append(times)
 
-    reset()
-    print("Running one raw SQL UPDATE...", flush=True)
     with connection.cursor() as cur:
-        start = time.perf_counter()
-        cur.execute(RAW_UPDATE, {"now": now, "tz": TZ})
-        raw_time = time.perf_counter() - start
-        updated = cur.rowcount
-        cur.execute(
-            "SELECT count(*) FROM commitments_milestone m JOIN bench_job j USING (id) "
-            "WHERE (m.signal, m.signal_since, m.next_check_at) IS DISTINCT FROM "
-            "(j.signal, j.signal_since, j.next_check_at)"
-        )
-        (differences,) = cur.fetchone()
         cur.execute(
             "SELECT signal, count(*) FROM commitments_milestone GROUP BY signal ORDER BY signal"
         )
         lights = dict(cur.fetchall())
         cur.execute("SHOW server_version")
         (pg_version,) = cur.fetchone()
-    print(f"  {raw_time:.2f} s, {updated:,} rows")
 
+    python = None
+    if args.python:
+        # The same job with the rules of rules.py run in Python: the reference, once.
+        reset()
+        print("The job with the rules in Python (in_database=False)...", flush=True)
+        python_time, _, python_counts = run_job(now, args.batch_size, in_database=False)
+        print(f"  {python_time:.2f} s", flush=True)
+        python = (
+            python_time,
+            rows_that_differ(),
+            transitions_that_differ(),
+            dict(Counter(python_counts.values())),
+        )
+        if python[1] or python[2]:
+            failures.append("the rules in SQL and in Python disagree")
+
+    from commitments import services
+
+    size = args.batch_size or services.flag_stale_milestones.__kwdefaults__["batch_size"]
     # How many batches ran how many queries; the last read finds nothing and ends the job.
     per_batch = Counter(counts.values())
+    ratios = [r["job"] / r["raw"] for r in rounds]
+    self_join_ratios = [r["job"] / r["self-join"] for r in rounds]
     print()
     print(f"milestones            {args.milestones:,}")
     print(f"lights after          {lights}")
-    print(f"job                   {job_time:.2f} s in {result.batches} batches")
-    print(f"raw UPDATE            {raw_time:.2f} s")
-    print(f"ratio job / raw       {job_time / raw_time:.2f}")
+    print(f"transitions           {transitions:,} written by the job; none by the raw UPDATEs")
+    for n, r in enumerate(rounds, start=1):
+        print(
+            f"round {n}               job {r['job']:.2f} s, raw {r['raw']:.2f} s "
+            f"({r['job'] / r['raw']:.2f}x), self-join {r['self-join']:.2f} s "
+            f"({r['job'] / r['self-join']:.2f}x)"
+        )
+    for label, values in (("job / raw", ratios), ("job / self-join", self_join_ratios)):
+        print(
+            f"{'ratio ' + label:22}median {statistics.median(values):.2f} "
+            f"(min {min(values):.2f}, max {max(values):.2f}, {len(values)} rounds)"
+        )
+    print(f"batches               {result.batches} of up to {size:,}")
     print(f"queries               {sum(counts.values())} in all; per batch: {dict(per_batch)}")
-    print(f"rows that differ      {differences}")
+    print(
+        "rows that differ      0 between the job and each raw UPDATE, in every round"
+        if not failures
+        else f"failures              {failures}"
+    )
+    if python:
+        print(
+            f"rules in Python       {python[0]:.2f} s "
+            f"({python[0] / statistics.median(r['raw'] for r in rounds):.2f}x the median raw); "
+            f"against the rules in SQL: {python[1]} rows and {python[2]} transitions differ; "
+            f"queries per batch: {python[3]}"
+        )
     print(
         f"machine               {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"PostgreSQL {pg_version}"
     )
-    if differences:
-        sys.exit("The job and the raw UPDATE disagree.")
+    if failures:
+        sys.exit("; ".join(failures))
 
 
 if __name__ == "__main__":

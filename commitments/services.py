@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from ops import outbox
 
-from . import rules, uploads
+from . import rules, rules_sql, uploads
 from .cache import bump_public_version
 from .models import (
     Evidence,
@@ -172,58 +172,100 @@ def _write_batch(updates, steps, *, now):
             )
 
 
-def flag_stale_milestones(*, now, batch_size=10_000, keep_transitions=True):
+class _Batch(NamedTuple):
+    checked: int
+    last_id: int | None
+    changed: Counter
+    # Which transitions the batch wrote, as filter() arguments, for keep_transitions.
+    transitions: dict
+
+
+def _flag_batch_in_python(*, now, after, size, keep_transitions):
+    """One batch with the rules of rules.py: one SELECT, one UPDATE, one INSERT."""
+    clock = Transition.Cause.CLOCK
+    batch = [
+        _Row(*values)
+        for values in Milestone.objects.filter(next_check_at__lte=now, id__gt=after)
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("id")
+        .values_list(*_ROW_FIELDS)[:size]
+    ]
+    if not batch:
+        return _Batch(0, None, Counter(), {})
+    updates, steps, changed = [], [], Counter()
+    for milestone in batch:
+        assessment = rules.assess_milestone(
+            milestone, stale_after_days=milestone.stale_after_days, now=now
+        )
+        steps += [
+            (milestone.pk, a, b, at)
+            for a, b, at in _steps_for(milestone, assessment, now=now, cause=clock)
+        ]
+        signal, since = milestone.signal, milestone.signal_since
+        if assessment.signal != signal:
+            changed[(signal, assessment.signal)] += 1
+            signal, since = assessment.signal, assessment.since
+        updates.append((milestone.pk, signal, since, assessment.next_check_at))
+    _write_batch(updates, steps, now=now)
+    written = {"milestone_id__in": [m.pk for m in batch], "recorded_at": now, "cause": clock}
+    return _Batch(len(batch), batch[-1].pk, changed, written)
+
+
+def _flag_batch_in_database(*, now, after, size, keep_transitions):
+    """One batch in one statement, with the rules of rules.py written in SQL (rules_sql)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            rules_sql.flag_batch_sql(),
+            rules_sql.flag_batch_params(
+                now=now, after=after, size=size, keep_transitions=keep_transitions
+            ),
+        )
+        checked, last_id, olds, news, counts, transition_ids = cursor.fetchone()
+    pairs = zip(olds or [], news or [], strict=True)
+    changed = Counter(dict(zip(pairs, counts or [], strict=True)))
+    return _Batch(checked, last_id, changed, {"pk__in": transition_ids or []})
+
+
+def flag_stale_milestones(*, now, batch_size=10_000, keep_transitions=True, in_database=None):
     """Re-assess every milestone whose next check is due, in batches, and record light changes.
 
     Each batch locks its rows with SKIP LOCKED, so concurrent runs share the work and never
     assess the same milestone twice; each row's next check moves past `now`, so a second run
-    finds nothing to do. A batch is one SELECT, one UPDATE and one INSERT (plus one SELECT of
-    its transitions when `keep_transitions`), however many rows it holds.
+    finds nothing to do. Batches walk the ids upward: each one starts where the last ended
+    instead of stepping again over the index entries of the rows already done (cost quadratic
+    in the number of batches). A row skipped because another run holds it is that run's to do.
+
+    On PostgreSQL (`in_database`, its default there) a batch is one statement that locks,
+    assesses with the rules of rules.py written in SQL (`rules_sql`), updates the lights and
+    writes the transitions. Otherwise a batch is one SELECT, the rules of rules.py in Python,
+    one UPDATE and one INSERT. Either way, `keep_transitions` adds one SELECT of the batch's
+    transitions when it wrote any.
     """
+    if in_database is None:
+        in_database = connection.vendor == "postgresql"
+    run_batch = _flag_batch_in_database if in_database else _flag_batch_in_python
     result = FlagResult()
-    clock = Transition.Cause.CLOCK
-    # Batches walk the ids upward: each SELECT starts where the last one ended instead of
-    # stepping again over the index entries of the rows already done (cost quadratic in the
-    # number of batches). A row skipped because another run holds it is that run's to do.
     last_id = 0
     while True:
         with transaction.atomic():
-            batch = [
-                _Row(*values)
-                for values in Milestone.objects.filter(next_check_at__lte=now, id__gt=last_id)
-                .select_for_update(skip_locked=True, of=("self",))
-                .order_by("id")
-                .values_list(*_ROW_FIELDS)[:batch_size]
-            ]
-            if not batch:
+            batch = run_batch(
+                now=now, after=last_id, size=batch_size, keep_transitions=keep_transitions
+            )
+            if not batch.checked:
                 return result
-            last_id = batch[-1].pk
-            updates, steps = [], []
-            for milestone in batch:
-                assessment = rules.assess_milestone(
-                    milestone, stale_after_days=milestone.stale_after_days, now=now
-                )
-                steps += [
-                    (milestone.pk, a, b, at)
-                    for a, b, at in _steps_for(milestone, assessment, now=now, cause=clock)
-                ]
-                signal, since = milestone.signal, milestone.signal_since
-                if assessment.signal != signal:
-                    result.changed[(signal, assessment.signal)] += 1
-                    signal, since = assessment.signal, assessment.since
-                updates.append((milestone.pk, signal, since, assessment.next_check_at))
-            _write_batch(updates, steps, now=now)
-            if steps:
+            last_id = batch.last_id
+            result.checked += batch.checked
+            result.batches += 1
+            result.changed.update(batch.changed)
+            if batch.changed:
                 # Per batch, so a run that fails half-way still invalidates what it committed.
                 bump_public_version()
-            result.checked += len(batch)
-            result.batches += 1
-            if keep_transitions and steps:
-                result.transitions += list(
-                    Transition.objects.filter(
-                        milestone_id__in=[m.pk for m in batch], recorded_at=now, cause=clock
-                    ).order_by("milestone_id", "happened_at", "id")
-                )
+                if keep_transitions:
+                    result.transitions += list(
+                        Transition.objects.filter(**batch.transitions).order_by(
+                            "milestone_id", "happened_at", "id"
+                        )
+                    )
 
 
 def refresh_signal(milestone, *, now, cause, actor=None):

@@ -38,10 +38,7 @@ def statements_per_batch(monkeypatch, **kwargs):
     return result, counts
 
 
-@pytest.mark.parametrize("size", [7, 40])
-def test_three_statements_per_batch(monkeypatch, size):
-    if connection.vendor != "postgresql":
-        pytest.skip("the set-based UPDATE ... FROM unnest() is PostgreSQL's (set DATABASE_URL)")
+def eighty_milestones():
     state = f.state()
     commitment = f.commitment(f.action_plan(state), f.organisation(state))
     Milestone.objects.bulk_create(
@@ -59,11 +56,36 @@ def test_three_statements_per_batch(monkeypatch, size):
         )
         for n in range(1, 81)
     )
-    result, counts = statements_per_batch(monkeypatch, batch_size=size, keep_transitions=False)
+
+
+# With the rules in SQL a batch is one statement (lock, assess, update, insert); with the
+# rules in Python it is three: SELECT ... FOR UPDATE SKIP LOCKED, one UPDATE, one INSERT.
+@pytest.mark.parametrize(("in_database", "per_batch"), [(True, 1), (False, 3)])
+@pytest.mark.parametrize("size", [7, 40])
+def test_same_statements_per_batch_whatever_its_size(monkeypatch, size, in_database, per_batch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based writes are PostgreSQL's (set DATABASE_URL)")
+    eighty_milestones()
+    result, counts = statements_per_batch(
+        monkeypatch, batch_size=size, keep_transitions=False, in_database=in_database
+    )
     batches = -(-80 // size)
     assert (result.checked, result.batches) == (80, batches)
-    # Each batch: SELECT ... FOR UPDATE SKIP LOCKED, one UPDATE, one INSERT; then the last,
-    # empty SELECT that ends the job.
-    assert sorted(counts.values()) == [1] + [3] * batches
+    # Then the last, empty read that ends the job: one statement.
+    assert sorted(counts.values()) == [1] + [per_batch] * batches
     assert Transition.objects.filter(new_signal="red").count() == 32  # overdue, not completed
     assert not Milestone.objects.filter(next_check_at__lte=NOW).exists()
+
+
+@pytest.mark.parametrize("in_database", [True, False])
+def test_keeping_the_transitions_costs_one_select_per_batch(monkeypatch, in_database):
+    if connection.vendor != "postgresql":
+        pytest.skip("the set-based writes are PostgreSQL's (set DATABASE_URL)")
+    eighty_milestones()
+    result, counts = statements_per_batch(
+        monkeypatch, batch_size=40, keep_transitions=True, in_database=in_database
+    )
+    per_batch = 2 if in_database else 4
+    assert sorted(counts.values()) == [1, per_batch, per_batch]
+    assert len(result.transitions) == Transition.objects.count() > 0
+    assert sum(result.changed.values()) == len({t.milestone_id for t in result.transitions})

@@ -1,0 +1,168 @@
+"""The rules of `commitments.rules`, in SQL, for the stale job on PostgreSQL.
+
+`rules.assess` stays the reference: it turns the light after every status update and piece of
+evidence, and it runs the stale job on SQLite. On PostgreSQL the job assesses a whole batch
+in the database with the one statement below, so that no row travels to Python and back;
+`tests/test_flag_stale_sql.py` checks, on a grid of every boundary, that it gives exactly the
+light, `signal_since`, `next_check_at` and transitions that `rules.py` gives.
+
+Each step of `rules.assess`, as written here:
+
+- the four onsets: `overdue_at` (midnight after the due date), `stale_at` (the quiet clock's
+  start plus the state's threshold), `due_soon_at` (midnight `DUE_SOON_DAYS` before the due
+  date) and `quiet_at` (the quiet clock's start plus half the threshold). The quiet clock
+  starts at the last activity or at the midnight of the planned start, whichever is later
+  (the activity on a tie, as Python's `max` keeps its first argument). Python adds a
+  `timedelta` to an aware datetime on its wall clock: to the activity, read from the
+  database in UTC, that is exact hours; to the start's midnight, in the site's zone, that is
+  calendar days (the two differ across a daylight-saving change, which Mexico had until
+  2022). So the threshold is added here as `interval '24 hours'` times the days, either to
+  the `timestamptz` of the activity (exact hours) or to the local `timestamp` of the start
+  (wall clock), never as `interval '1 day'`. Local times become instants with
+  `timestamp AT TIME ZONE <site zone>`, which is what `rules._midnight` does for every
+  midnight and noon of the site's zone (tested from 1970 to 2100; in a zone whose clocks
+  went back at midnight the two would pick different sides of the repeated hour);
+- red when one red onset has passed, and since the earlier red onset (the earlier one has
+  then passed too); yellow when one yellow onset has passed, since the earlier yellow onset,
+  next check at the earlier red onset; green otherwise, since now, next check at the earliest
+  onset; completed milestones are green, since now, never checked again by the clock;
+- transitions as `services._steps_for` writes them for the clock: one step from the old light
+  to the new one at the new light's onset, except green to red, which is written as green to
+  yellow at the earlier yellow onset, then yellow to red at the red onset. (That yellow step
+  always exists: each yellow onset comes strictly before its red one, by 31 days or by half
+  the threshold.)
+"""
+
+from django.conf import settings
+
+from states.models import State
+
+from . import rules
+from .models import ActionPlan, Commitment, Milestone, Transition
+
+# One batch: lock the next rows due (SKIP LOCKED, ids upward), assess them, write their new
+# lights and their transitions. Returns one row: how many were checked, the last id, how many
+# changed from what to what, and (with `keep`) the ids of the transitions written. Table names
+# come from our models; every value is a bound parameter.
+FLAG_BATCH = """
+WITH due AS MATERIALIZED (
+    SELECT m.id, m.status, m.signal, m.starts_on, m.due_on, m.last_activity_at,
+        s.stale_after_days
+    FROM {milestone} AS m
+    JOIN {commitment} AS c ON c.id = m.commitment_id
+    JOIN {plan} AS p ON p.id = c.action_plan_id
+    JOIN {state} AS s ON s.id = p.state_id
+    WHERE m.next_check_at <= %(now)s AND m.id > %(after)s
+    ORDER BY m.id
+    LIMIT %(size)s
+    FOR UPDATE OF m SKIP LOCKED
+),
+onsets AS (
+    SELECT d.id, d.signal, d.status = %(completed)s AS completed,
+        (d.due_on + 1)::timestamp AT TIME ZONE %(tz)s AS overdue_at,
+        CASE WHEN q.from_activity
+            THEN d.last_activity_at + d.stale_after_days * interval '24 hours'
+            ELSE (d.starts_on + d.stale_after_days * interval '24 hours') AT TIME ZONE %(tz)s
+        END AS stale_at,
+        (d.due_on - %(due_soon_days)s::integer)::timestamp AT TIME ZONE %(tz)s AS due_soon_at,
+        CASE WHEN q.from_activity
+            THEN d.last_activity_at + d.stale_after_days * interval '12 hours'
+            ELSE (d.starts_on + d.stale_after_days * interval '12 hours') AT TIME ZONE %(tz)s
+        END AS quiet_at
+    FROM due AS d
+    CROSS JOIN LATERAL (
+        SELECT d.last_activity_at >= d.starts_on::timestamp AT TIME ZONE %(tz)s AS from_activity
+    ) AS q
+),
+assessed AS MATERIALIZED (
+    SELECT o.id, o.signal AS old_signal, l.new_signal,
+        CASE l.new_signal
+            WHEN %(red)s THEN LEAST(o.overdue_at, o.stale_at)
+            WHEN %(yellow)s THEN LEAST(o.due_soon_at, o.quiet_at)
+            ELSE %(now)s
+        END AS new_since,
+        CASE
+            WHEN o.completed OR l.new_signal = %(red)s THEN NULL
+            WHEN l.new_signal = %(yellow)s THEN LEAST(o.overdue_at, o.stale_at)
+            ELSE LEAST(o.overdue_at, o.stale_at, o.due_soon_at, o.quiet_at)
+        END AS new_next_check_at,
+        LEAST(o.due_soon_at, o.quiet_at) AS yellow_since
+    FROM onsets AS o
+    CROSS JOIN LATERAL (
+        SELECT CASE
+            WHEN o.completed THEN %(green)s
+            WHEN %(now)s >= o.overdue_at OR %(now)s >= o.stale_at THEN %(red)s
+            WHEN %(now)s >= o.due_soon_at OR %(now)s >= o.quiet_at THEN %(yellow)s
+            ELSE %(green)s
+        END AS new_signal
+    ) AS l
+),
+updated AS (
+    UPDATE {milestone} AS m
+    SET signal = a.new_signal,
+        signal_since = CASE
+            WHEN a.new_signal <> a.old_signal THEN a.new_since ELSE m.signal_since
+        END,
+        next_check_at = a.new_next_check_at
+    FROM assessed AS a
+    WHERE m.id = a.id
+),
+inserted AS (
+    INSERT INTO {transition}
+        (milestone_id, old_signal, new_signal, happened_at, recorded_at, cause)
+    SELECT a.id, s.old_signal, s.new_signal, s.happened_at, %(now)s, %(cause)s
+    FROM assessed AS a
+    CROSS JOIN LATERAL (
+        SELECT a.old_signal = %(green)s AND a.new_signal = %(red)s AS via_yellow
+    ) AS v
+    CROSS JOIN LATERAL (
+        SELECT 1, a.old_signal,
+            CASE WHEN v.via_yellow THEN %(yellow)s ELSE a.new_signal END,
+            CASE WHEN v.via_yellow THEN a.yellow_since ELSE a.new_since END
+        UNION ALL
+        SELECT 2, %(yellow)s, a.new_signal, a.new_since WHERE v.via_yellow
+    ) AS s(step, old_signal, new_signal, happened_at)
+    WHERE a.new_signal <> a.old_signal
+    ORDER BY a.id, s.step
+    RETURNING id
+)
+SELECT b.checked, b.last_id, c.old_signals, c.new_signals, c.counts, t.ids
+FROM (SELECT count(*) AS checked, max(id) AS last_id FROM assessed) AS b
+CROSS JOIN (
+    SELECT array_agg(g.old_signal) AS old_signals, array_agg(g.new_signal) AS new_signals,
+        array_agg(g.n) AS counts
+    FROM (
+        SELECT old_signal, new_signal, count(*) AS n
+        FROM assessed
+        WHERE new_signal <> old_signal
+        GROUP BY old_signal, new_signal
+    ) AS g
+) AS c
+CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM inserted WHERE %(keep)s) AS t
+"""
+
+
+def flag_batch_sql():
+    return FLAG_BATCH.format(
+        milestone=Milestone._meta.db_table,
+        commitment=Commitment._meta.db_table,
+        plan=ActionPlan._meta.db_table,
+        state=State._meta.db_table,
+        transition=Transition._meta.db_table,
+    )
+
+
+def flag_batch_params(*, now, after, size, keep_transitions):
+    return {
+        "now": now,
+        "keep": keep_transitions,
+        "after": after,
+        "size": size,
+        "tz": settings.TIME_ZONE,
+        "due_soon_days": rules.DUE_SOON_DAYS,
+        "completed": Milestone.Status.COMPLETED,
+        "green": rules.GREEN,
+        "yellow": rules.YELLOW,
+        "red": rules.RED,
+        "cause": Transition.Cause.CLOCK,
+    }
