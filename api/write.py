@@ -186,15 +186,13 @@ def record_verification(request, pk):
     """A civil-society member verifies or disputes the status the government reported."""
     milestone = _milestone(pk)
     membership = _membership(request, "milestone.verification:write", milestone)
-    data = _validated(VerificationForm, request).cleaned_data
+    form = _validated(VerificationForm, request)
     try:
         services.record_verification(
             milestone=milestone,
             membership=membership,
-            base_version=data["version"],
-            result=data["result"],
-            reason=data["reason"],
             now=timezone.now(),
+            **form.service_arguments(),
         )
     except services.StaleVersion as stale:
         raise _stale(stale) from None

@@ -110,6 +110,11 @@ class VerificationForm(forms.Form):
             self.add_error("reason", _("Say why you dispute the reported status."))
         return cleaned
 
+    def service_arguments(self):
+        """The cleaned data as services.record_verification takes it."""
+        data = self.cleaned_data
+        return {"base_version": data["version"], "result": data["result"], "reason": data["reason"]}
+
 
 class RetractForm(forms.Form):
     reason = forms.CharField(

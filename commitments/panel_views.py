@@ -145,15 +145,12 @@ def _add_evidence(request, *, milestone, membership):
 def verify(request, *, milestone, membership):
     form = VerificationForm(request.POST, prefix="verification")
     if form.is_valid():
-        data = form.cleaned_data
         try:
             services.record_verification(
                 milestone=milestone,
                 membership=membership,
-                base_version=data["version"],
-                result=data["result"],
-                reason=data["reason"],
                 now=timezone.now(),
+                **form.service_arguments(),
             )
         except services.StaleVersion as stale:
             return _milestone_page(
