@@ -20,8 +20,6 @@ from django.utils import timezone
 GREEN, YELLOW, RED = "green", "yellow", "red"
 SEVERITY = {GREEN: 0, YELLOW: 1, RED: 2}
 DUE_SOON_DAYS = 30
-# The smallest step back in time, to ask what the light was just before a change.
-EPSILON = dt.timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)

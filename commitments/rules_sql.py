@@ -26,11 +26,9 @@ Each step of `rules.assess`, as written here:
   then passed too); yellow when one yellow onset has passed, since the earlier yellow onset,
   next check at the earlier red onset; green otherwise, since now, next check at the earliest
   onset; completed milestones are green, since now, never checked again by the clock;
-- transitions as `services._steps_for` writes them for the clock: one step from the old light
-  to the new one at the new light's onset, except green to red, which is written as green to
-  yellow at the earlier yellow onset, then yellow to red at the red onset. (That yellow step
-  always exists: each yellow onset comes strictly before its red one, by 31 days or by half
-  the threshold.)
+- one transition per change, as `services._steps_for` writes it for the clock: from the old
+  light to the new one at the new light's onset (green to red included: the tracker never
+  showed it yellow).
 """
 
 from django.conf import settings
@@ -85,8 +83,7 @@ assessed AS MATERIALIZED (
             WHEN o.completed OR l.new_signal = %(red)s THEN NULL
             WHEN l.new_signal = %(yellow)s THEN LEAST(o.overdue_at, o.stale_at)
             ELSE LEAST(o.overdue_at, o.stale_at, o.due_soon_at, o.quiet_at)
-        END AS new_next_check_at,
-        LEAST(o.due_soon_at, o.quiet_at) AS yellow_since
+        END AS new_next_check_at
     FROM onsets AS o
     CROSS JOIN LATERAL (
         SELECT CASE
@@ -110,20 +107,10 @@ updated AS (
 inserted AS (
     INSERT INTO {transition}
         (milestone_id, old_signal, new_signal, happened_at, recorded_at, cause)
-    SELECT a.id, s.old_signal, s.new_signal, s.happened_at, %(now)s, %(cause)s
+    SELECT a.id, a.old_signal, a.new_signal, a.new_since, %(now)s, %(cause)s
     FROM assessed AS a
-    CROSS JOIN LATERAL (
-        SELECT a.old_signal = %(green)s AND a.new_signal = %(red)s AS via_yellow
-    ) AS v
-    CROSS JOIN LATERAL (
-        SELECT 1, a.old_signal,
-            CASE WHEN v.via_yellow THEN %(yellow)s ELSE a.new_signal END,
-            CASE WHEN v.via_yellow THEN a.yellow_since ELSE a.new_since END
-        UNION ALL
-        SELECT 2, %(yellow)s, a.new_signal, a.new_since WHERE v.via_yellow
-    ) AS s(step, old_signal, new_signal, happened_at)
     WHERE a.new_signal <> a.old_signal
-    ORDER BY a.id, s.step
+    ORDER BY a.id
     RETURNING id
 )
 SELECT b.checked, b.last_id, c.old_signals, c.new_signals, c.counts, t.ids

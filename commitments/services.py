@@ -37,29 +37,18 @@ def sha256_hex(data: bytes) -> str:
 
 
 def _steps_for(milestone, assessment, *, now, cause):
-    """The light changes a fresh assessment implies, as (from, to, when it really happened).
+    """The light change a fresh assessment implies, as (from, to, when it really happened).
 
-    A milestone that the job last saw green and that has since passed both its yellow and its
-    red onsets gets two steps, green to yellow then yellow to red, so the public record says
-    when each happened.
+    One change of the light the tracker shows, whatever the rules say happened in between: a
+    milestone last shown green that the clock finds past its red onset (a plan loaded late, or
+    the job stopped for weeks) goes from green to red at that onset. It was never shown yellow,
+    and its followers hear that it turned red, not also that it had been at risk.
     """
     old, new = milestone.signal, assessment.signal
     if old == new:
         return []
     # A person's action changes the light when it happens; the clock, at the computed onset.
-    steps = [(old, new, assessment.since if cause == Transition.Cause.CLOCK else now)]
-    if cause == Transition.Cause.CLOCK and old == rules.GREEN and new == rules.RED:
-        yellow = rules.assess(
-            status=milestone.status,
-            starts_on=milestone.starts_on,
-            due_on=milestone.due_on,
-            last_activity_at=milestone.last_activity_at,
-            stale_after_days=milestone.stale_after_days,
-            now=assessment.since - rules.EPSILON,
-        )
-        if yellow.signal == rules.YELLOW:
-            steps = [(old, rules.YELLOW, yellow.since), (rules.YELLOW, new, assessment.since)]
-    return steps
+    return [(old, new, assessment.since if cause == Transition.Cause.CLOCK else now)]
 
 
 def _transitions_for(milestone, assessment, *, now, cause, actor=None):

@@ -44,9 +44,11 @@ def test_demo_milestones_get_their_lights(demo):
 
 def test_transition_records_when_it_really_happened(demo):
     services.flag_stale_milestones(now=NOW)
+    # Found red when last shown green: one change, at the red onset (the midnight after the
+    # due date), not when the job noticed; the yellow the rules passed through was never shown.
     steps = list(ms("MXNLE0001", 4).transitions.order_by("happened_at"))
-    assert [(t.old_signal, t.new_signal) for t in steps] == [("green", "yellow"), ("yellow", "red")]
-    assert [t.happened_at.date() for t in steps] == [dt.date(2024, 5, 31), dt.date(2024, 7, 1)]
+    assert [(t.old_signal, t.new_signal) for t in steps] == [("green", "red")]
+    assert [t.happened_at for t in steps] == [dt.datetime(2024, 7, 1, tzinfo=MX)]
     assert {t.recorded_at for t in steps} == {NOW}
     assert {t.cause for t in steps} == {"clock"}
     assert all(t.notified_at is None and t.actor is None for t in steps)
@@ -111,7 +113,7 @@ def test_flag_stale_command_prints_what_changed(demo):
     out = io.StringIO()
     call_command("flag_stale", stdout=out)
     text = out.getvalue()
-    assert "MXNLE0001.4 Informe final de resultados: yellow -> red since 2024-07-01 00:00" in text
+    assert "MXNLE0001.4 Informe final de resultados: green -> red since 2024-07-01 00:00" in text
     assert f"Checked {Milestone.objects.count()} milestones" in text
     out = io.StringIO()
     call_command("flag_stale", stdout=out)
