@@ -14,9 +14,14 @@ What the callers see while Redis is away:
 - /healthz/ reports the cache as not ok, i.e. "degraded" (ops.views);
 - sessions live in the database and django-axes counts failures in the database, so neither
   depends on Redis.
+
+`clear()` deletes the cache's own keys only (those under its KEY_PREFIX), not the whole Redis
+database as Django's does (FLUSHDB): the Celery broker shares REDIS_URL, and a cache clear
+must never drop the queued tasks.
 """
 
 import logging
+import re
 import threading
 import time
 
@@ -138,7 +143,20 @@ class DegradingRedisCache(RedisCache):
         return self._degrade(lambda: None, super().delete_many, keys, version)
 
     def clear(self):
-        return self._degrade(lambda: None, super().clear)
+        return self._degrade(lambda: None, self._delete_own_keys)
+
+    def _delete_own_keys(self, batch=500):
+        # Django's keys are "<KEY_PREFIX>:<version>:<key>"; Celery's and kombu's never start so.
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self.key_prefix) + ":*"
+        client = self._cache.get_client(write=True)
+        keys = []
+        for key in client.scan_iter(match=pattern, count=batch):
+            keys.append(key)
+            if len(keys) >= batch:
+                client.unlink(*keys)
+                keys = []
+        if keys:
+            client.unlink(*keys)
 
 
 def cache_unavailable(cache):
