@@ -25,8 +25,9 @@ import re
 import threading
 import time
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, default_key_func
 from django.core.cache.backends.redis import RedisCache
+from django.core.exceptions import ImproperlyConfigured
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import InvalidResponse
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -60,6 +61,9 @@ class DegradingRedisCache(RedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        if self.key_func is not default_key_func:
+            # clear() finds the cache's keys by the default format, "<prefix>:<version>:<key>".
+            raise ImproperlyConfigured("DegradingRedisCache needs Django's default KEY_FUNCTION.")
         with _lock:
             self._outage = _outages.setdefault(tuple(self._servers), _Outage())
 

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 import redis
+from django.core.exceptions import ImproperlyConfigured
 
 from ops.cache import DegradingRedisCache
 
@@ -49,3 +50,9 @@ def test_a_prefix_is_not_read_as_a_pattern(redis_url, prefix):
         assert lookalike.get("k") == 2
     finally:
         lookalike.clear()
+
+
+def test_a_custom_key_function_is_refused():
+    # clear() relies on Django's key format to find the cache's own keys.
+    with pytest.raises(ImproperlyConfigured):
+        DegradingRedisCache("redis://127.0.0.1:1/0", {"KEY_FUNCTION": lambda k, p, v: k})

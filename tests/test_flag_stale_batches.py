@@ -89,3 +89,5 @@ def test_keeping_the_transitions_costs_one_select_per_batch(monkeypatch, in_data
     assert sorted(counts.values()) == [1, per_batch, per_batch]
     assert len(result.transitions) == Transition.objects.count() > 0
     assert sum(result.changed.values()) == len({t.milestone_id for t in result.transitions})
+    # One transition per change of the light, even from green straight to red.
+    assert sum(result.changed.values()) == len(result.transitions)
