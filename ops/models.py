@@ -2,6 +2,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Heartbeat(models.Model):
@@ -25,21 +26,23 @@ class OutboxMessage(models.Model):
     committed, and never lost while Redis is down. Sent rows are purged after some days.
     """
 
-    task = models.CharField(max_length=200)
-    args = models.JSONField(default=list)
-    kwargs = models.JSONField(default=dict)
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    kwargs = models.JSONField(_("named arguments"), default=dict)
     # Celery message headers captured when the task was asked for (ops.outbox.task_headers).
-    headers = models.JSONField(default=dict)
+    headers = models.JSONField(_("headers"), default=dict)
     # The Celery task id it is published under: the same id however many times it is sent.
-    task_id = models.UUIDField(default=uuid.uuid4, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.UUIDField(_("task id"), default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # Failed publishes for a reason of the message's own (an unknown task name, say); the
     # broker being away does not count. The relay gives up at ops.outbox.MAX_ATTEMPTS.
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         indexes = [
             # The relay's queue: only the unsent rows, oldest first. Sent rows (nearly all)
             # stay out of it.

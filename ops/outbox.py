@@ -164,6 +164,12 @@ def relay_batch(batch_size=100):
     return len(sent), error
 
 
+def retry(messages):
+    """Gives the unsent `messages` a new round of attempts (the relay gave up on them after
+    MAX_ATTEMPTS failures, say, and the cause is fixed); returns how many."""
+    return messages.filter(sent_at=None).update(attempts=0, last_error="")
+
+
 def waiting_count():
     return OutboxMessage.objects.filter(sent_at=None, attempts__lt=MAX_ATTEMPTS).count()
 

@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 
 from commitments.models import Commitment, Milestone, StatusUpdate
+from ops import outbox
+from ops.models import OutboxMessage
 from states.models import State
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +24,7 @@ CHANGELISTS = [
     ("commitments", "historyentry"),
     ("accounts", "user"),
     ("accounts", "invitation"),
+    ("ops", "outboxmessage"),
 ]
 
 
@@ -104,3 +107,44 @@ def test_evidence_files_are_linked_through_the_download_view(staff_client):
     assert f'href="{download}"' in milestone
     assert evidence.file.url not in milestone
     assert staff_client.get(download).status_code == 200
+
+
+def test_outbox_shows_what_the_relay_gave_up_on_and_sends_it_again(staff_client):
+    given_up = OutboxMessage.objects.create(
+        task="alerts.process_transitions",
+        attempts=outbox.MAX_ATTEMPTS,
+        last_error="NotRegistered: 'alerts.process_transitions'",
+    )
+    sent = OutboxMessage.objects.create(task="alerts.send_digests", sent_at=given_up.created_at)
+    url = reverse("admin:ops_outboxmessage_changelist")
+    html = staff_client.get(url, {"state": "given_up"}, HTTP_ACCEPT_LANGUAGE="es-mx")
+    html = html.content.decode()
+    assert "Abandonado" in html and "NotRegistered" in html
+    assert "?state=given_up" in html
+    assert staff_client.get(url, {"state": "given_up"}).context["cl"].result_count == 1
+    waiting = outbox.waiting_count()
+
+    response = staff_client.post(
+        url,
+        {"action": "retry", "_selected_action": [given_up.pk, sent.pk]},
+        HTTP_ACCEPT_LANGUAGE="es-mx",
+        follow=True,
+    )
+    assert "1 mensaje se enviará de nuevo" in response.content.decode()
+    given_up.refresh_from_db()
+    assert (given_up.attempts, given_up.last_error) == (0, "")
+    # The relay picks it up again; the sent one is left as it was.
+    assert outbox.waiting_count() == waiting + 1
+    assert OutboxMessage.objects.get(pk=sent.pk).sent_at == given_up.created_at
+
+
+def test_outbox_messages_are_read_only(staff_client):
+    message = OutboxMessage.objects.create(task="alerts.process_transitions")
+    change = reverse("admin:ops_outboxmessage_change", args=[message.pk])
+    assert staff_client.get(change).status_code == 200
+    staff_client.post(change, {"task": "something.else"})
+    assert OutboxMessage.objects.get(pk=message.pk).task == "alerts.process_transitions"
+    assert staff_client.get(reverse("admin:ops_outboxmessage_add")).status_code == 403
+    delete = reverse("admin:ops_outboxmessage_delete", args=[message.pk])
+    assert staff_client.post(delete, {"post": "yes"}).status_code == 403
+    assert OutboxMessage.objects.filter(pk=message.pk).exists()
