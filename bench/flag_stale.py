@@ -389,9 +389,7 @@ def run_job(now, batch_size, *, in_database=True):
     psycopg.Cursor.execute = counting_execute
     try:
         start = time.perf_counter()
-        result = services.flag_stale_milestones(
-            now=now, keep_transitions=False, in_database=in_database, **kwargs
-        )
+        result = services.flag_stale_milestones(now=now, in_database=in_database, **kwargs)
         elapsed = time.perf_counter() - start
     finally:
         psycopg.Cursor.execute = execute

@@ -73,6 +73,8 @@ def plan_csv(n_commitments=1000, per_commitment=10):
 
 
 def bench_import():
+    from django.utils import timezone
+
     from commitments import importer
     from states.models import State
 
@@ -82,7 +84,7 @@ def bench_import():
     results = {}
     for label in ("first import", "same file again"):
         started = time.perf_counter()
-        report = importer.import_plan(data, state=gto)
+        report = importer.import_plan(data, state=gto, now=timezone.now())
         seconds = time.perf_counter() - started
         results[label] = (rows, seconds, report)
         print(f"{label}: {rows} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s "
@@ -93,7 +95,10 @@ def bench_import():
 def fill_milestones(total=200_000, states=4):
     import datetime as dt
 
+    from django.utils import timezone
+
     from commitments.models import ActionPlan, Commitment, Milestone
+    from commitments.services import assess_new
     from states.models import Organisation, State
 
     per_state = total // states
@@ -115,10 +120,10 @@ def fill_milestones(total=200_000, states=4):
         )  # fmt: skip
         Milestone.objects.bulk_create(
             (
-                Milestone(
+                assess_new(Milestone(
                     commitment=c, number=m, title=f"Hito {m} del compromiso {c.number}",
                     starts_on=dt.date(2026, 1, 1), due_on=dt.date(2026, m, 28),
-                )
+                ), now=timezone.now(), stale_after_days=180)
                 for c in commitments
                 for m in range(1, 11)
             ),

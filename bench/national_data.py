@@ -28,6 +28,7 @@ THEMES = ["Datos abiertos", "Salud", "Educación", "Obra pública", "Presupuesto
 
 def load(*, states=32, commitments=40, milestones=6, evidence=3, seed=2026):
     from commitments.models import ActionPlan, Commitment, Evidence, Milestone
+    from commitments.services import assess_new
     from states.models import Organisation, State
 
     rng = random.Random(seed)
@@ -72,18 +73,22 @@ def load(*, states=32, commitments=40, milestones=6, evidence=3, seed=2026):
                     done = due < today and rng.random() < 0.6
                     status = "completed" if done else rng.choice(["not_started", "in_progress"])
                     ms.append(
-                        Milestone(
-                            commitment=c,
-                            number=n,
-                            title=f"Hito {n}",
-                            starts_on=start,
-                            due_on=due,
-                            status=status,
-                            progress=100 if done else (0 if status == "not_started" else 50),
-                            completed_on=due if done else None,
-                            last_activity_at=timezone.make_aware(
-                                dt.datetime.combine(start, dt.time(12))
+                        assess_new(
+                            Milestone(
+                                commitment=c,
+                                number=n,
+                                title=f"Hito {n}",
+                                starts_on=start,
+                                due_on=due,
+                                status=status,
+                                progress=100 if done else (0 if status == "not_started" else 50),
+                                completed_on=due if done else None,
+                                last_activity_at=timezone.make_aware(
+                                    dt.datetime.combine(start, dt.time(12))
+                                ),
                             ),
+                            now=timezone.now(),
+                            stale_after_days=180,
                         )
                     )
             ms = Milestone.objects.bulk_create(ms)

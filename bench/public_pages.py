@@ -145,7 +145,7 @@ def main():
     loader = (
         "import django; django.setup(); from bench.national_data import load; load();"
         "from django.utils import timezone; from commitments.services import "
-        "flag_stale_milestones as f; print(f(now=timezone.now(), keep_transitions=False).checked)"
+        "flag_stale_milestones as f; print(f(now=timezone.now()).checked)"
     )
     checked = run([py, "-c", loader], env=env, capture_output=True, text=True).stdout.strip()
     print(f"Loaded 32 states, {checked} milestones in {time.monotonic() - started:.0f} s")

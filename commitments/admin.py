@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,33 @@ from .models import (
 # Reported status, progress and actual dates change only through the contributor panel
 # (commitments.services.report_status), which writes the history and checks the evidence.
 REPORTED_FIELDS = ("status", "progress", "started_on", "completed_on", "version")
+# Kept by the services: the light, and what the history and the clock derive from.
+DERIVED_FIELDS = (
+    "original_due_on",
+    "last_activity_at",
+    "signal",
+    "signal_since",
+    "next_check_at",
+)
+
+
+def save_milestone(request, milestone, form):
+    """The admin's one way to write a milestone: through the services, naming the staff user.
+
+    A new milestone is assessed as it is created; a changed one is revised (a moved due date
+    keeps the first one and is history, a new planned start re-assesses the light).
+    """
+    now = timezone.now()
+    if milestone.pk is None:
+        services.save_new_milestone(milestone, now=now)
+        return
+    changes = {
+        name: form.cleaned_data[name]
+        for name in ("due_on", *services.milestones.EDITABLE_FIELDS)
+        if name in form.changed_data
+    }
+    milestone.refresh_from_db()
+    services.revise_milestone(milestone=milestone, changes=changes, now=now, actor=request.user)
 
 
 class AppendOnlyAdminMixin:
@@ -51,8 +79,9 @@ class MilestoneInline(admin.TabularInline):
         "progress",
         "completed_on",
     )
-    readonly_fields = ("status", "progress", "completed_on")
+    readonly_fields = ("original_due_on", "status", "progress", "completed_on")
     show_change_link = True
+    can_delete = False
 
 
 class CommitmentInline(admin.TabularInline):
@@ -102,6 +131,7 @@ class ActionPlanAdmin(admin.ModelAdmin):
                     form.cleaned_data["file"].read(),
                     state=form.cleaned_data["state"],
                     user=request.user,
+                    now=timezone.now(),
                 )
             except importer.InvalidFile as invalid:
                 problems = invalid.problems
@@ -183,6 +213,29 @@ class CommitmentAdmin(admin.ModelAdmin):
     )
     inlines = [MilestoneInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "action_plan" in form.changed_data:
+            # Another plan may be another state, with another stale threshold.
+            services.reassess(
+                obj.milestones.all(), now=timezone.now(), cause=Transition.Cause.PLAN_CHANGE
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Milestone:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for milestone_form in formset.forms:
+            if not milestone_form.has_changed():
+                continue
+            milestone = milestone_form.save(commit=False)
+            is_new = milestone.pk is None
+            save_milestone(request, milestone, milestone_form)
+            if is_new:
+                formset.new_objects.append(milestone)
+            else:
+                formset.changed_objects.append((milestone, milestone_form.changed_data))
+
 
 def evidence_download(evidence):
     """A link to the file through the site's download view: the storage's own URL is not
@@ -225,12 +278,23 @@ class StatusUpdateInline(AppendOnlyAdminMixin, admin.TabularInline):
 class MilestoneAdmin(admin.ModelAdmin):
     list_display = ("__str__", "due_on", "status", "progress", "signal", "last_activity_at")
     list_filter = ("signal", "status", "commitment__action_plan__state")
-    readonly_fields = ("signal", "signal_since", "next_check_at", *REPORTED_FIELDS)
+    readonly_fields = (*DERIVED_FIELDS, *REPORTED_FIELDS)
     search_fields = ("title", "commitment__ogp_id", "commitment__title")
     autocomplete_fields = ["commitment"]
     list_select_related = ("commitment",)
     date_hierarchy = "due_on"
     inlines = [EvidenceInline, StatusUpdateInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A milestone stays in its commitment: moving it would rewrite another's history.
+        fixed = ("commitment",) if obj is not None else ()
+        return (*fixed, *super().get_readonly_fields(request, obj))
+
+    def save_model(self, request, obj, form, change):
+        save_milestone(request, obj, form)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class EvidenceAdminForm(forms.ModelForm):
@@ -245,10 +309,6 @@ class EvidenceAdminForm(forms.ModelForm):
             "url",
             "organisation",
             "submitted_by",
-            "submitted_at",
-            "retracted_at",
-            "retracted_by",
-            "retraction_reason",
         ]
 
     def clean(self):
@@ -282,6 +342,31 @@ class EvidenceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["milestone", "organisation", "submitted_by", "retracted_by"]
     readonly_fields = ("sha256", "download")
     list_select_related = ("milestone__commitment", "organisation")
+    # What the rules and the public record read: set once, by the service, when added.
+    # Retraction goes through the panel (services.retract_evidence), which keeps the last
+    # evidence of a completed milestone.
+    RECORDED_FIELDS = (
+        "milestone",
+        "url",
+        "submitted_by",
+        "submitted_at",
+        "retracted_at",
+        "retracted_by",
+        "retraction_reason",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        return (*self.readonly_fields, *self.RECORDED_FIELDS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.record_staff_evidence(
+                evidence=obj, staff_user=request.user, now=timezone.now()
+            )
 
     @admin.display(description=_("file"))
     def download(self, obj):

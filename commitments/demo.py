@@ -3,10 +3,15 @@
 State facts and the titles of Nuevo León's 2022-2024 commitments are real (OGP Local). Their
 milestones, progress and evidence, and every commitment flagged ``is_illustrative``, are
 invented examples for demonstration, and the site labels them so.
-Dates are absolute, so loading the data twice, on any day, gives the same rows.
+The invented plans' story (on track, due soon, overdue, stale, completed) is written as seen
+on REFERENCE_DAY; `seed_demo --now` moves every date of those plans by whole days so that the
+story holds on the day it is loaded (`shift`). Real commitments keep their real dates.
 """
 
 import datetime as dt
+
+# The day the invented plans' dates were written for.
+REFERENCE_DAY = dt.date(2026, 11, 29)
 
 GOV, CSO, TRANSPARENCY, ACADEMIA, PRIVATE = (
     "government",
@@ -82,7 +87,7 @@ ACTION_PLANS = [
     {
         "state": "11",
         "number": 2,
-        "title": "Plan de Acción Local de Gobierno Abierto de Guanajuato 2025-2027 (ejemplo)",
+        "title": "Plan de Acción Local de Gobierno Abierto de Guanajuato {starts}-{ends} (ejemplo)",
         "starts_on": dt.date(2025, 7, 1),
         "ends_on": dt.date(2027, 6, 30),
         "status": "implementation",
@@ -100,7 +105,7 @@ ACTION_PLANS = [
     {
         "state": "19",
         "number": 2,
-        "title": "Plan de Acción Local de Nuevo León 2025-2027 (ejemplo)",
+        "title": "Plan de Acción Local de Nuevo León {starts}-{ends} (ejemplo)",
         "starts_on": dt.date(2025, 9, 1),
         "ends_on": dt.date(2027, 8, 31),
         "status": "implementation",
@@ -127,6 +132,22 @@ D = dt.date
 def is_illustrative(ogp_id):
     """Invented commitments are numbered 9001 and up: they never collide with a real one."""
     return ogp_id[-4:].startswith("9")
+
+
+# The invented plans running now, whose dates move with the day the demo is loaded.
+MOVING_PLANS = {("11", 2), ("19", 2)}
+
+
+def moving_days(now):
+    """How many days the moving plans' dates move for a demo loaded at `now`."""
+    from django.utils import timezone
+
+    return (timezone.localdate(now) - REFERENCE_DAY).days
+
+
+def shift(value, days):
+    """A date or datetime of a moving plan, moved by `days` (None stays None)."""
+    return None if value is None else value + dt.timedelta(days=days)
 
 
 COMMITMENTS = [

@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from states.models import Organisation
 
 from . import services
 from .cache import bump_public_version
-from .models import ActionPlan, Commitment, Milestone, StatusUpdate, Transition
+from .models import ActionPlan, Commitment, Milestone
 from .search import fold
 
 OURS = [
@@ -421,8 +420,7 @@ def _set(obj, values):
     return changed
 
 
-def apply(state, layout, plan_data, commitments, milestones, *, user=None, now=None, progress=None):
-    now = now or timezone.now()
+def apply(state, layout, plan_data, commitments, milestones, *, now, user=None, progress=None):
     report = Report(layout=layout)
     with transaction.atomic():
         if layout == "ogp":
@@ -471,6 +469,7 @@ def apply(state, layout, plan_data, commitments, milestones, *, user=None, now=N
             batch_size=1000,
         )
         fresh = []
+        stale_after_days = state.stale_after_days
         current = {
             (m.commitment.ogp_id, m.number): m
             for m in Milestone.objects.filter(commitment__in=saved.values()).select_related(
@@ -481,40 +480,21 @@ def apply(state, layout, plan_data, commitments, milestones, *, user=None, now=N
             values = {k: v for k, v in data.items() if k != "line"}
             m = current.get((ogp_id, number))
             if m is None:
-                fresh.append(Milestone(commitment=saved[ogp_id], number=number, **values))
+                m = Milestone(commitment=saved[ogp_id], number=number, **values)
+                fresh.append(services.assess_new(m, now=now, stale_after_days=stale_after_days))
                 report.created["milestones"] += 1
+            elif services.revise_milestone(milestone=m, changes=values, now=now, actor=user):
+                report.updated["milestones"] += 1
             else:
-                old_due = m.due_on
-                changed = _set(m, values)
-                if not changed:
-                    report.unchanged["milestones"] += 1
-                else:
-                    if "due_on" in changed and m.original_due_on is None:
-                        m.original_due_on = old_due
-                        changed.append("original_due_on")
-                    m.save(update_fields=changed)
-                    if "due_on" in changed:
-                        # A revised plan: the history says when and from what date to which.
-                        StatusUpdate.objects.create(
-                            milestone=m, old_status=m.status, new_status=m.status,
-                            old_progress=m.progress, new_progress=m.progress,
-                            old_due_on=old_due, new_due_on=m.due_on,
-                            note=_("Due date changed by an updated action plan."),
-                            author=user, created_at=now,
-                        )  # fmt: skip
-                    services.refresh_signal(
-                        m, now=now, cause=Transition.Cause.PLAN_CHANGE, actor=user
-                    )
-                    report.updated["milestones"] += 1
+                report.unchanged["milestones"] += 1
             if progress:
                 progress(len(commitments) + j + 1, len(commitments) + len(milestones))
         Milestone.objects.bulk_create(fresh, batch_size=1000)
-        # Bulk inserts send no model signals: invalidate the cached public pages here.
         bump_public_version()
     return report
 
 
-def import_plan(data, *, state, user=None, now=None, progress=None):
+def import_plan(data, *, state, now, user=None, progress=None):
     """Reads, validates and (if clean) writes a file; raises InvalidFile otherwise."""
     header, rows = read(data)
     layout, plan, commitments, milestones = validate(state, header, rows)

@@ -218,20 +218,19 @@ class Milestone(models.Model):
     # Optimistic concurrency: every status report raises it; a report based on an older
     # version is refused instead of silently overwriting the newer one.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # The light's inputs and outputs have no defaults: whoever creates a milestone passes
+    # `now`, and commitments.services assesses it in the same transaction.
     last_activity_at = models.DateTimeField(
         _("last activity"),
-        default=timezone.now,
         help_text=_("Last status update or evidence; a milestone quiet for too long is stale."),
     )
     # The traffic light, kept by commitments.services (rules in commitments.rules).
     signal = models.CharField(
         _("traffic light"), max_length=10, choices=Signal.choices, default=Signal.GREEN
     )
-    signal_since = models.DateTimeField(_("light since"), default=timezone.now)
+    signal_since = models.DateTimeField(_("light since"))
     # When the light may next change by itself; the stale job reads only rows due here.
-    next_check_at = models.DateTimeField(
-        _("next check"), null=True, blank=True, default=timezone.now
-    )
+    next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
 
     class Meta:
         ordering = ["commitment", "number"]
@@ -425,6 +424,7 @@ class Transition(models.Model):
         STATUS_UPDATE = "status_update", _("Status update")
         EVIDENCE = "evidence", _("Evidence")
         PLAN_CHANGE = "plan_change", _("Plan change")
+        RULE_CHANGE = "rule_change", _("Rule change")
 
     milestone = models.ForeignKey(
         Milestone,
@@ -539,6 +539,8 @@ class HistoryEntry(models.Model):
         EVIDENCE_RETRACTED = "evidence_retracted", _("Evidence retracted")
         VERIFIED = "verified", _("Status verified")
         DISPUTED = "disputed", _("Status disputed")
+        RESCHEDULED = "rescheduled", _("Due date moved")
+        EDITED = "edited", _("Milestone edited")
 
     milestone = models.ForeignKey(
         Milestone,
@@ -554,11 +556,14 @@ class HistoryEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="history_entries",
     )
+    # None for staff acting in the admin on no organisation's behalf.
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
         on_delete=models.PROTECT,
         related_name="history_entries",
+        null=True,
+        blank=True,
     )
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     milestone_version = models.PositiveIntegerField(_("milestone version"))

@@ -26,7 +26,7 @@ Each step of `rules.assess`, as written here:
   then passed too); yellow when one yellow onset has passed, since the earlier yellow onset,
   next check at the earlier red onset; green otherwise, since now, next check at the earliest
   onset; completed milestones are green, since now, never checked again by the clock;
-- one transition per change, as `services._steps_for` writes it for the clock: from the old
+- one transition per change, as `services.light._steps_for` writes it for the clock: from the old
   light to the new one at the new light's onset (green to red included: the tracker never
   showed it yellow).
 """
@@ -40,7 +40,7 @@ from .models import ActionPlan, Commitment, Milestone, Transition
 
 # One batch: lock the next rows due (SKIP LOCKED, ids upward), assess them, write their new
 # lights and their transitions. Returns one row: how many were checked, the last id, how many
-# changed from what to what, and (with `keep`) the ids of the transitions written. Table names
+# changed from what to what. Table names
 # come from our models; every value is a bound parameter.
 FLAG_BATCH = """
 WITH due AS MATERIALIZED (
@@ -111,9 +111,8 @@ inserted AS (
     FROM assessed AS a
     WHERE a.new_signal <> a.old_signal
     ORDER BY a.id
-    RETURNING id
 )
-SELECT b.checked, b.last_id, c.old_signals, c.new_signals, c.counts, t.ids
+SELECT b.checked, b.last_id, c.old_signals, c.new_signals, c.counts
 FROM (SELECT count(*) AS checked, max(id) AS last_id FROM assessed) AS b
 CROSS JOIN (
     SELECT array_agg(g.old_signal) AS old_signals, array_agg(g.new_signal) AS new_signals,
@@ -125,7 +124,6 @@ CROSS JOIN (
         GROUP BY old_signal, new_signal
     ) AS g
 ) AS c
-CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids FROM inserted WHERE %(keep)s) AS t
 """
 
 
@@ -139,10 +137,9 @@ def flag_batch_sql():
     )
 
 
-def flag_batch_params(*, now, after, size, keep_transitions):
+def flag_batch_params(*, now, after, size, cause=Transition.Cause.CLOCK):
     return {
         "now": now,
-        "keep": keep_transitions,
         "after": after,
         "size": size,
         "tz": settings.TIME_ZONE,
@@ -151,5 +148,5 @@ def flag_batch_params(*, now, after, size, keep_transitions):
         "green": rules.GREEN,
         "yellow": rules.YELLOW,
         "red": rules.RED,
-        "cause": Transition.Cause.CLOCK,
+        "cause": cause,
     }

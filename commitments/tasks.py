@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
     time_limit=25 * 60,
 )
 def flag_stale_milestones():
-    result = services.flag_stale_milestones(now=timezone.now(), keep_transitions=False)
+    result = services.flag_stale_milestones(now=timezone.now())
     logger.info(
         "Checked %d milestones, %d traffic-light changes: %s",
         result.checked,

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils import timezone
 
 from .models import Membership, Organisation, State, TransparencyBodyTerm
 
@@ -22,6 +23,18 @@ class StateAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "inegi_code")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [TransparencyBodyTermInline]
+
+    def save_model(self, request, obj, form, change):
+        if not (change and "stale_after_days" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        # The threshold is a rule input: it changes through the service that re-assesses
+        # every light of the state in the same transaction.
+        from commitments import services
+
+        days = obj.stale_after_days
+        obj.stale_after_days = form.initial["stale_after_days"]
+        super().save_model(request, obj, form, change)
+        services.set_stale_threshold(state=obj, stale_after_days=days, now=timezone.now())
 
 
 @admin.register(Organisation)

@@ -56,7 +56,9 @@ def s3_endpoint():
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    from tests.clock import NOW
+
+    call_command("seed_demo", force=True, now=NOW, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 @pytest.fixture(autouse=True)
@@ -137,3 +139,16 @@ def axe():
         ]
 
     return check
+
+
+@pytest.fixture
+def demo_unwatched(demo):
+    """The demo as the clock finds it after not watching (a plan loaded before its dates, the
+    job stopped): every light last shown green and every milestone due for a check, so the
+    next run records each light's change at its onset, as it did when it really happened."""
+    from django.db.models import F
+
+    from commitments.models import Milestone
+    from tests.clock import NOW
+
+    Milestone.objects.update(signal="green", signal_since=F("last_activity_at"), next_check_at=NOW)

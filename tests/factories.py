@@ -3,8 +3,10 @@
 import datetime as dt
 import itertools
 
+from commitments import services
 from commitments.models import ActionPlan, Commitment, Milestone
 from states.models import Organisation, State
+from tests.clock import NOW
 
 _seq = itertools.count(1)
 
@@ -44,7 +46,23 @@ def commitment(plan, lead, **kw):
     return Commitment.objects.create(action_plan=plan, lead_institution=lead, **{**defaults, **kw})
 
 
-def milestone(commitment, **kw):
+def raw_milestone(commitment, **kw):
+    """A milestone row written straight to the table, skipping the services and their
+    checks: for tests of what the database itself refuses."""
+    n = next(_seq)
+    defaults = {
+        "number": n,
+        "title": f"Hito {n}",
+        "starts_on": dt.date(2025, 2, 1),
+        "due_on": dt.date(2025, 6, 30),
+        "last_activity_at": NOW,
+        "signal_since": NOW,
+    }
+    return Milestone.objects.create(commitment=commitment, **{**defaults, **kw})
+
+
+def milestone(commitment, *, now=NOW, **kw):
+    """A milestone created as the application creates one: its light assessed at `now`."""
     n = next(_seq)
     defaults = {
         "number": n,
@@ -52,4 +70,4 @@ def milestone(commitment, **kw):
         "starts_on": dt.date(2025, 2, 1),
         "due_on": dt.date(2025, 6, 30),
     }
-    return Milestone.objects.create(commitment=commitment, **{**defaults, **kw})
+    return services.create_milestone(commitment=commitment, now=now, **{**defaults, **kw})

@@ -1,24 +1,25 @@
 """The public read API: contract, filters, constant queries, schema, CORS and rate limit."""
 
+import datetime as dt
 import hashlib
 
 import pytest
 import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from rest_framework.throttling import AnonRateThrottle
 
 from commitments import services
 from commitments.models import Commitment, Evidence, Milestone
 from tests.bulk import multiply_demo
+from tests.clock import NOW, day
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def lit(demo):
-    services.flag_stale_milestones(now=timezone.now())
+def lit(demo_unwatched):
+    services.flag_stale_milestones(now=NOW)
 
 
 def get(client, url, **params):
@@ -129,7 +130,9 @@ def test_evidence_metadata_and_download(client, lit):
 def test_history(client, lit):
     data = get(client, "/api/v1/history/", commitment="MXGTO9003")
     moved = [h for h in data["results"] if h["old_due_on"]]
-    assert [(h["old_due_on"], h["new_due_on"]) for h in moved] == [("2026-07-31", "2026-09-30")]
+    assert [(h["old_due_on"], h["new_due_on"]) for h in moved] == [
+        (day(dt.date(2026, 7, 31)).isoformat(), day(dt.date(2026, 9, 30)).isoformat())
+    ]
 
 
 def test_inactive_states_are_not_published(client, lit):

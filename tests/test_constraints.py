@@ -156,7 +156,7 @@ def test_lead_institution_cannot_be_deleted_while_it_leads(commitment, lead):
 
 @pytest.mark.parametrize("progress", [101, 250])
 def test_milestone_progress_is_at_most_100(commitment, progress):
-    refused(f.milestone, commitment, progress=progress, status="in_progress")
+    refused(f.raw_milestone, commitment, progress=progress, status="in_progress")
 
 
 def test_milestone_progress_update_beyond_100_refused(commitment):
@@ -167,7 +167,7 @@ def test_milestone_progress_update_beyond_100_refused(commitment):
 
 
 def test_milestone_due_date_not_before_start(commitment):
-    refused(f.milestone, commitment, starts_on=dt.date(2025, 6, 1), due_on=dt.date(2025, 5, 1))
+    refused(f.raw_milestone, commitment, starts_on=dt.date(2025, 6, 1), due_on=dt.date(2025, 5, 1))
 
 
 def test_milestone_due_on_start_day_is_allowed(commitment):
@@ -176,18 +176,28 @@ def test_milestone_due_on_start_day_is_allowed(commitment):
 
 def test_milestone_number_unique_in_commitment(commitment):
     f.milestone(commitment, number=1)
-    refused(f.milestone, commitment, number=1)
+    refused(f.raw_milestone, commitment, number=1)
 
 
 def test_completed_milestone_needs_completion_date_and_full_progress(commitment):
-    refused(f.milestone, commitment, status="completed", progress=100)
-    refused(f.milestone, commitment, status="completed", progress=90, completed_on=dt.date.today())
+    refused(f.raw_milestone, commitment, status="completed", progress=100)
+    refused(
+        f.raw_milestone,
+        commitment,
+        status="completed",
+        progress=90,
+        completed_on=dt.date(2025, 6, 1),
+    )
     f.milestone(commitment, status="completed", progress=100, completed_on=dt.date(2025, 6, 1))
 
 
 def test_unfinished_milestone_has_no_completion_date(commitment):
     refused(
-        f.milestone, commitment, status="in_progress", progress=50, completed_on=dt.date.today()
+        f.raw_milestone,
+        commitment,
+        status="in_progress",
+        progress=50,
+        completed_on=dt.date(2025, 6, 1),
     )
 
 

@@ -8,22 +8,20 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections
 from django.db.models import Count
-from django.utils import timezone
 
 from commitments import services
 from commitments.models import Milestone, Transition
 from tests import factories as f
+from tests.clock import MX, NOW, day
 
 pytestmark = pytest.mark.django_db
-MX = timezone.get_default_timezone()
-NOW = dt.datetime(2026, 11, 29, 9, 0, tzinfo=MX)
 
 
 def ms(ogp_id, number):
     return Milestone.objects.get(commitment__ogp_id=ogp_id, number=number)
 
 
-def test_demo_milestones_get_their_lights(demo):
+def test_demo_milestones_get_their_lights(demo_unwatched):
     result = services.flag_stale_milestones(now=NOW)
     assert result.checked == Milestone.objects.count()
     # Nuevo León's 2022-2024 plan ended in June 2024 with work unfinished: red, overdue.
@@ -35,14 +33,14 @@ def test_demo_milestones_get_their_lights(demo):
     assert ms("MXGTO9004", 2).signal == "yellow"
     # Quiet since its planned start on 1 June 2026: stale since 28 November.
     stale = ms("MXNLE9002", 2)
-    assert (stale.signal, stale.signal_since.date()) == ("red", dt.date(2026, 11, 28))
+    assert (stale.signal, stale.signal_since.date()) == ("red", day(dt.date(2026, 11, 28)))
     # Completed milestones stay green and are never looked at again.
     done = ms("MXGTO9002", 3)
     assert (done.signal, done.next_check_at) == ("green", None)
     assert not done.transitions.exists()
 
 
-def test_transition_records_when_it_really_happened(demo):
+def test_transition_records_when_it_really_happened(demo_unwatched):
     services.flag_stale_milestones(now=NOW)
     # Found red when last shown green: one change, at the red onset (the midnight after the
     # due date), not when the job noticed; the yellow the rules passed through was never shown.
@@ -54,22 +52,22 @@ def test_transition_records_when_it_really_happened(demo):
     assert all(t.notified_at is None and t.actor is None for t in steps)
 
 
-def test_second_run_finds_nothing_to_do(demo):
+def test_second_run_finds_nothing_to_do(demo_unwatched):
     first = services.flag_stale_milestones(now=NOW)
     count = Transition.objects.count()
-    assert count == len(first.transitions) > 0
+    assert count == sum(first.changed.values()) > 0
     second = services.flag_stale_milestones(now=NOW)
-    assert (second.checked, len(second.transitions)) == (0, 0)
+    assert (second.checked, sum(second.changed.values())) == (0, 0)
     assert Transition.objects.count() == count
 
 
-def test_later_run_moves_yellow_to_red_once(demo):
+def test_later_run_moves_yellow_to_red_once(demo_unwatched):
     services.flag_stale_milestones(now=NOW)
     guide = ms("MXGTO9004", 2)  # due 15 December 2026
     assert guide.signal == "yellow"
-    assert guide.next_check_at == dt.datetime(2026, 12, 16, tzinfo=MX)
-    services.flag_stale_milestones(now=dt.datetime(2026, 12, 16, 0, 5, tzinfo=MX))
-    services.flag_stale_milestones(now=dt.datetime(2026, 12, 16, 0, 20, tzinfo=MX))
+    assert guide.next_check_at == day(dt.datetime(2026, 12, 16, tzinfo=MX))
+    services.flag_stale_milestones(now=day(dt.datetime(2026, 12, 16, 0, 5, tzinfo=MX)))
+    services.flag_stale_milestones(now=day(dt.datetime(2026, 12, 16, 0, 20, tzinfo=MX)))
     guide.refresh_from_db()
     assert guide.signal == "red"
     assert list(guide.transitions.values_list("old_signal", "new_signal")) == [
@@ -78,7 +76,7 @@ def test_later_run_moves_yellow_to_red_once(demo):
     ]
 
 
-def test_reads_only_milestones_due_for_a_check(demo):
+def test_reads_only_milestones_due_for_a_check(demo_unwatched):
     services.flag_stale_milestones(now=NOW)
     Milestone.objects.filter(pk=ms("MXNLE9001", 4).pk).update(next_check_at=NOW)
     result = services.flag_stale_milestones(now=NOW + dt.timedelta(minutes=15))
@@ -94,7 +92,7 @@ def test_an_action_turns_the_light_at_once_and_names_who_did_it(demo, django_use
         status="completed", progress=100, completed_on=later.date(), last_activity_at=later
     )
     milestone.refresh_from_db()
-    transitions = services.refresh_signal(
+    transitions = services.refresh_light(
         milestone, now=later, cause=Transition.Cause.STATUS_UPDATE, actor=official
     )
     assert [(t.old_signal, t.new_signal, t.happened_at) for t in transitions] == [
@@ -109,7 +107,7 @@ def test_an_action_turns_the_light_at_once_and_names_who_did_it(demo, django_use
     assert milestone.transitions.get(new_signal="green").actor == official
 
 
-def test_flag_stale_command_prints_what_changed(demo):
+def test_flag_stale_command_prints_what_changed(demo_unwatched):
     out = io.StringIO()
     call_command("flag_stale", stdout=out)
     text = out.getvalue()
@@ -136,6 +134,7 @@ def test_concurrent_runs_flag_each_milestone_once():
             due_on=dt.date(2025, 6, 30),
             last_activity_at=dt.datetime(2025, 5, 1, tzinfo=MX),
             next_check_at=NOW,
+            signal_since=NOW,
         )
         for n in range(1, 601)
     )

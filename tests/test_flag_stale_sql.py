@@ -7,7 +7,7 @@ half of it, a microsecond either side; the quiet clock starting at the planned s
 state thresholds, odd ones included; completed or not; each previous light; before and after
 Mexico's last daylight-saving change) is assessed by the job in SQL, and every light, light
 since, next check and transition is compared with what `rules.assess` and the transitions of
-`services._steps_for` give for the same row.
+`services.light._steps_for` give for the same row.
 """
 
 import datetime as dt
@@ -113,8 +113,8 @@ def expected(now):
     """What rules.py says of every milestone, read back as the job reads it (in UTC)."""
     lights, steps, changed = {}, {}, Counter()
     clock = Transition.Cause.CLOCK
-    for values in Milestone.objects.values_list(*services._ROW_FIELDS):
-        row = services._Row(*values)
+    for values in Milestone.objects.values_list(*services.light._ROW_FIELDS):
+        row = services.light._Row(*values)
         a = rules.assess_milestone(row, stale_after_days=row.stale_after_days, now=now)
         since = row.signal_since
         if a.signal != row.signal:
@@ -123,7 +123,7 @@ def expected(now):
         lights[row.pk] = (a.signal, utc(since), utc(a.next_check_at))
         steps[row.pk] = [
             (old, new, utc(at))
-            for old, new, at in services._steps_for(row, a, now=now, cause=clock)
+            for old, new, at in services.light._steps_for(row, a, now=now, cause=clock)
         ]
     return lights, steps, changed
 
@@ -171,15 +171,10 @@ def test_rules_in_sql_agree_with_rules_py_on_every_boundary(moment):
     assert not wrong, "\n".join(
         f"{describe(pk)}: SQL {got_steps[pk]}, rules.py {want_steps[pk]}" for pk in wrong[:5]
     )
-    assert [t.pk for t in result.transitions] == list(
-        Transition.objects.order_by("milestone_id", "happened_at", "id").values_list(
-            "pk", flat=True
-        )
-    )
 
     # A second run at the same moment finds nothing to do.
     again = services.flag_stale_milestones(now=now, in_database=True)
-    assert (again.checked, len(again.transitions)) == (0, 0)
+    assert (again.checked, again.changed) == (0, Counter())
 
 
 def test_local_times_are_the_same_instants_in_sql_and_python():

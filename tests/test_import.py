@@ -13,6 +13,7 @@ from django.urls import reverse
 from commitments import importer
 from commitments.models import ActionPlan, Commitment, Milestone, StatusUpdate, Transition
 from states.models import State
+from tests.clock import NOW
 
 pytestmark = pytest.mark.django_db
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "ejemplo-plan-de-accion.csv"
@@ -42,7 +43,7 @@ def gto(demo):
 
 
 def test_the_example_file_imports(gto):
-    report = importer.import_plan(EXAMPLE.read_bytes(), state=gto)
+    report = importer.import_plan(EXAMPLE.read_bytes(), state=gto, now=NOW)
     assert (report.created["commitments"], report.created["milestones"]) == (2, 6)
     c = Commitment.objects.get(ogp_id="MXGTO9101")
     assert c.action_plan.number == 3
@@ -56,16 +57,16 @@ def test_the_example_file_imports(gto):
 
 
 def test_reimporting_the_same_file_changes_nothing(gto):
-    importer.import_plan(EXAMPLE.read_bytes(), state=gto)
+    importer.import_plan(EXAMPLE.read_bytes(), state=gto, now=NOW)
     before = snapshot()
-    report = importer.import_plan(EXAMPLE.read_bytes(), state=gto)
+    report = importer.import_plan(EXAMPLE.read_bytes(), state=gto, now=NOW)
     assert report.unchanged == {"commitments": 2, "milestones": 6}
     assert report.updated == {"commitments": 0, "milestones": 0}
     assert snapshot() == before
 
 
 def test_an_updated_file_updates_in_place_and_keeps_history(gto):
-    importer.import_plan(EXAMPLE.read_bytes(), state=gto)
+    importer.import_plan(EXAMPLE.read_bytes(), state=gto, now=NOW)
     m = Milestone.objects.get(commitment__ogp_id="MXGTO9101", number=2)
     history = StatusUpdate.objects.filter(milestone=m).count()
     rows = rows_of()
@@ -73,7 +74,7 @@ def test_an_updated_file_updates_in_place_and_keeps_history(gto):
         if row["ogp_id"] == "MXGTO9101" and row["milestone_number"] == "2":
             row["milestone_due_on"] = "2028-12-15"
             row["milestone_title"] = "Publicación de contratos de 12 municipios"
-    report = importer.import_plan(to_csv(rows), state=gto)
+    report = importer.import_plan(to_csv(rows), state=gto, now=NOW)
     assert report.updated["milestones"] == 1
     assert report.unchanged["milestones"] == 5
     m.refresh_from_db()
@@ -136,7 +137,7 @@ def other_states_identifier(rows, columns):
 def test_each_kind_of_bad_file_is_refused_whole(gto, change, data, line, column, words):
     before = snapshot()
     with pytest.raises(importer.InvalidFile) as refused:
-        importer.import_plan(bad(change, data), state=gto)
+        importer.import_plan(bad(change, data), state=gto, now=NOW)
     problems = refused.value.problems
     assert any(p.line == line and p.column == column and words in p.message for p in problems), [
         str(p) for p in problems
@@ -149,7 +150,7 @@ def test_problems_in_english_for_an_english_speaker(gto):
 
     with translation.override("en"):
         with pytest.raises(importer.InvalidFile) as refused:
-            importer.import_plan(bad(bad_date), state=gto)
+            importer.import_plan(bad(bad_date), state=gto, now=NOW)
         assert str(refused.value.problems[0]) == (
             "line 3, column milestone_due_on: 31/02/2028 is not a date: use YYYY-MM-DD."
         )
@@ -158,7 +159,7 @@ def test_problems_in_english_for_an_english_speaker(gto):
 def test_ogp_layout_reimports_the_export(client, gto):
     from api import exports
 
-    importer.import_plan(EXAMPLE.read_bytes(), state=gto)
+    importer.import_plan(EXAMPLE.read_bytes(), state=gto, now=NOW)
     data = b"".join(
         chunk.encode()
         for chunk in exports.stream_csv(
@@ -169,7 +170,7 @@ def test_ogp_layout_reimports_the_export(client, gto):
     mine = [r for r in rows if r["Action Plan Number"] == "3"]
     for r in mine:
         r["Commitment Title"] = r["Commitment Title"] + " (revisado)"
-    report = importer.import_plan(to_csv(mine, exports.OGP_COLUMNS), state=gto)
+    report = importer.import_plan(to_csv(mine, exports.OGP_COLUMNS), state=gto, now=NOW)
     assert report.layout == "ogp"
     assert report.updated["commitments"] == 2
     assert Commitment.objects.get(ogp_id="MXGTO9101").title.endswith("(revisado)")

@@ -9,15 +9,24 @@ from django.utils import timezone
 from commitments import services
 from commitments.models import Commitment, Milestone, Transition
 from states.models import State
+from tests.clock import NOW, day
 
 pytestmark = pytest.mark.django_db
 MX = timezone.get_default_timezone()
 
 
 @pytest.fixture
-def lit(demo):
-    """The demo with its traffic lights computed, as the worker does within seconds."""
-    services.flag_stale_milestones(now=timezone.now())
+def lit(demo_unwatched):
+    """The demo with its traffic lights computed by the clock, as the worker does."""
+    services.flag_stale_milestones(now=NOW)
+
+
+MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
+
+
+def es(date):
+    """A date as the Spanish pages write it."""
+    return f"{date.day} de {MONTHS.split()[date.month - 1]} de {date.year}"
 
 
 def html_of(client, url, params=None, status=200):
@@ -161,7 +170,8 @@ def test_commitment_page_timeline_evidence_and_history(client, lit):
     assert "Ejemplo ilustrativo" in html
     assert "Evaluación del MRI" in html and "Sustancial" in html
     # Rescheduled: the original due date struck through beside the new one.
-    assert "31 de julio de 2026</del> 30 de septiembre de 2026" in html
+    first, moved = day(dt.date(2026, 7, 31)), day(dt.date(2026, 9, 30))
+    assert f"{es(first)}</del> {es(moved)}" in html
     assert re.search(r'class="overdue">\d+ días</dd>', html)
     # File evidence with its SHA-256; a link evidence with its organisation and date.
     assert "protocolo-variables.csv" in html
@@ -169,7 +179,7 @@ def test_commitment_page_timeline_evidence_and_history(client, lit):
     assert "Registrada por Comisión Estatal de Búsqueda de Personas de Guanajuato el" in html
     # History: status changes and the light turning red.
     assert "Sin avance → En proceso" in html
-    assert "fecha compromiso movida del 31 de julio de 2026 al 30 de septiembre de 2026" in html
+    assert f"fecha compromiso movida del {es(first)} al {es(moved)}" in html
     assert "Paso del tiempo" in html
 
 
@@ -253,7 +263,7 @@ def test_the_stale_job_invalidates_cached_pages(client, lit):
     guide = Milestone.objects.get(commitment__ogp_id="MXGTO9004", number=2)
     before = html_of(client, "/semaforo/")
     assert "Guía ciudadana sobre dónde presentar" not in before
-    services.flag_stale_milestones(now=dt.datetime(2026, 12, 16, 1, 0, tzinfo=MX))
+    services.flag_stale_milestones(now=day(dt.datetime(2026, 12, 16, 1, 0, tzinfo=MX)))
     guide.refresh_from_db()
     assert guide.signal == "red"
     assert "Guía ciudadana sobre dónde presentar" in html_of(client, "/semaforo/")

@@ -6,9 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from commitments import demo, services
 from commitments.models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate
 from states.models import Membership, Organisation, State, TransparencyBodyTerm
+from tests.clock import MX, NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -30,27 +33,90 @@ def snapshot():
     return {m.__name__: serializers.serialize("json", m.objects.order_by("pk")) for m in MODELS}
 
 
-def seed():
+def seed(*args, **kwargs):
     out = io.StringIO()
-    call_command("seed_demo", force=True, stdout=out)
+    call_command("seed_demo", *args, force=True, stdout=out, **{"now": NOW, **kwargs})
     return out.getvalue()
+
+
+def ms(ogp_id, number):
+    return Milestone.objects.get(commitment__ogp_id=ogp_id, number=number)
 
 
 def test_second_run_changes_nothing():
     first = seed()
     before = snapshot()
     second = seed()
-    assert "0 rows created, 0 updated" in second, second
-    assert "0 rows created" not in first
+    assert "0 rows added" in second, second
+    assert "0 rows added" not in first
     assert snapshot() == before
 
 
-def test_seed_repairs_a_changed_row():
+def test_a_second_run_keeps_what_people_changed():
     seed()
+    official = Membership.objects.get(user__username="oficial.guanajuato")
+    guide = ms("MXGTO9004", 2)
+    later = NOW + dt.timedelta(hours=1)
+    services.report_status(
+        milestone=guide, membership=official, base_version=guide.version,
+        status="in_progress", progress=95, note="Casi lista", now=later,
+    )  # fmt: skip
     Commitment.objects.filter(ogp_id="MXNLE0001").update(title="Cambiado a mano")
-    out = seed()
-    assert "0 rows created, 1 updated" in out
-    assert Commitment.objects.get(ogp_id="MXNLE0001").title.startswith("Participación")
+    out = seed(now=later + dt.timedelta(days=1))
+    assert "0 rows added" in out
+    guide.refresh_from_db()
+    assert (guide.progress, guide.version) == (95, 2)
+    assert Commitment.objects.get(ogp_id="MXNLE0001").title == "Cambiado a mano"
+
+
+def test_a_missing_row_is_added_back():
+    seed()
+    extra = ms("MXGTO9006", 3)
+    extra.delete()
+    assert "1 rows added" in seed()
+    assert ms("MXGTO9006", 3).signal == extra.signal
+
+
+def test_reset_replaces_the_demo_content():
+    seed()
+    official = Membership.objects.get(user__username="oficial.guanajuato")
+    guide = ms("MXGTO9004", 2)
+    services.add_link_evidence(
+        milestone=guide, membership=official, url="https://example.org/guia",
+        title="Borrador", now=NOW,
+    )  # fmt: skip
+    out = seed(reset=True)
+    assert "demo commitments replaced" in out
+    assert not Evidence.objects.filter(url="https://example.org/guia").exists()
+    assert ms("MXGTO9004", 2).version == 1
+
+
+def test_the_story_is_told_for_the_day_it_is_loaded():
+    later = dt.datetime(2030, 3, 1, 9, 0, tzinfo=MX)
+    seed(now=later)
+    moved = (later.date() - demo.REFERENCE_DAY).days
+    # Invented plans move with the day: stale since the day before, due soon, overdue.
+    stale = ms("MXNLE9002", 2)
+    assert (stale.signal, timezone.localdate(stale.signal_since)) == (
+        "red",
+        dt.date(2026, 11, 28) + dt.timedelta(days=moved),
+    )
+    assert ms("MXGTO9004", 2).signal == "yellow"
+    assert ms("MXGTO9004", 2).due_on == dt.date(2026, 12, 15) + dt.timedelta(days=moved)
+    assert ms("MXGTO9003", 3).signal == "red"
+    # Real commitments keep their real dates.
+    late = ms("MXNLE0001", 4)
+    assert (late.signal, late.signal_since) == ("red", dt.datetime(2024, 7, 1, tzinfo=MX))
+    plan = ActionPlan.objects.get(state__inegi_code="11", number=2)
+    assert plan.title.endswith(f"{plan.starts_on.year}-{plan.ends_on.year} (ejemplo)")
+
+
+def test_now_from_the_command_line():
+    out = io.StringIO()
+    call_command("seed_demo", "--now", "2030-03-01", force=True, stdout=out)
+    assert "as of 2030-03-01 09:00" in out.getvalue()
+    with pytest.raises(CommandError, match="give a date"):
+        call_command("seed_demo", "--now", "2030-03-01T09:00", force=True, stdout=out)
 
 
 def test_refuses_demo_users_with_debug_off(settings):

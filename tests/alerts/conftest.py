@@ -1,12 +1,7 @@
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from ogptracker.celery import app as celery_app
-
-MX = timezone.get_default_timezone()
-NOW = dt.datetime(2026, 11, 29, 9, 0, tzinfo=MX)
+from tests.clock import MX, NOW, day  # noqa: F401  (the alert tests' time)
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +15,6 @@ def celery_eager():
 
 
 @pytest.fixture
-def people(demo, django_user_model):
-    """The demo's four people, by username."""
+def people(demo_unwatched, django_user_model):
+    """The demo's four people, by username; the demo's lights not yet assessed by the clock."""
     return {u.username: u for u in django_user_model.objects.all()}

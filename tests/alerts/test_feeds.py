@@ -28,7 +28,7 @@ def parse(response):
     return root, [e.find(f"{ATOM}title").text for e in entries]
 
 
-def test_state_feed_lists_red_milestones_evidence_and_status_updates(client, demo):
+def test_state_feed_lists_red_milestones_evidence_and_status_updates(client, demo_unwatched):
     commitment_services.flag_stale_milestones(now=NOW)
     root, titles = parse(client.get("/estados/nuevo-leon/feed/"))
     assert root.find(f"{ATOM}title").text == (
@@ -40,7 +40,7 @@ def test_state_feed_lists_red_milestones_evidence_and_status_updates(client, dem
     assert not any("MXGTO" in t for t in titles)
 
 
-def test_commitment_feed_in_english(client, demo):
+def test_commitment_feed_in_english(client, demo_unwatched):
     commitment_services.flag_stale_milestones(now=NOW)
     _, titles = parse(client.get("/en/compromisos/MXNLE0001/feed/"))
     assert "Milestone turned red: MXNLE0001.4 Informe final de resultados" in titles

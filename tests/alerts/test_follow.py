@@ -68,7 +68,7 @@ def test_following_a_state_needs_a_confirmed_address(
 
 
 def test_a_follower_gets_the_digest_in_their_language_and_stops_with_one_click(
-    client, demo, django_capture_on_commit_callbacks
+    client, demo_unwatched, django_capture_on_commit_callbacks
 ):
     follow(
         client,

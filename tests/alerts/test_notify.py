@@ -14,7 +14,7 @@ from commitments.models import Milestone, Transition
 from states.models import Membership
 from tests import factories as f
 
-from .conftest import MX, NOW
+from .conftest import MX, NOW, day
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def test_whoever_causes_a_change_is_not_notified_of_it(people):
     milestone.refresh_from_db()
     (transition,) = [
         t
-        for t in commitment_services.refresh_signal(
+        for t in commitment_services.refresh_light(
             milestone, now=later, cause=Transition.Cause.PLAN_CHANGE, actor=official
         )
         if t.new_signal == "red"
@@ -134,11 +134,11 @@ def test_officials_are_reminded_14_days_ahead_once_per_due_date(people):
     ).exists()
     assert services.queue_due_reminders(today=today + dt.timedelta(days=3), now=NOW) == 0
     # Rescheduled: the new date gets its own reminder when it comes within 14 days.
-    Milestone.objects.filter(pk=milestone.pk).update(due_on=dt.date(2027, 1, 15))
-    assert services.queue_due_reminders(today=dt.date(2027, 1, 5), now=NOW) >= 1
+    Milestone.objects.filter(pk=milestone.pk).update(due_on=day(dt.date(2027, 1, 15)))
+    assert services.queue_due_reminders(today=day(dt.date(2027, 1, 5)), now=NOW) >= 1
     assert set(
         ReminderSent.objects.filter(milestone=milestone).values_list("due_on", flat=True)
-    ) == {dt.date(2026, 12, 15), dt.date(2027, 1, 15)}
+    ) == {day(dt.date(2026, 12, 15)), day(dt.date(2027, 1, 15))}
     assert (
         Notification.objects.filter(user=official, kind="due_soon", milestone=milestone).count()
         == 2
@@ -164,6 +164,7 @@ def test_two_concurrent_notifiers_claim_each_transition_once(django_user_model):
             last_activity_at=dt.datetime(2025, 5, 1, tzinfo=MX),
             signal="yellow",
             next_check_at=NOW,
+            signal_since=NOW,
         )
         for n in range(1, 121)
     )

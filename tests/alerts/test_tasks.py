@@ -34,7 +34,7 @@ def test_alert_tasks_retry_transient_errors_and_have_time_limits():
 
 @pytest.mark.django_db
 def test_the_stale_task_queues_the_notices_when_it_commits(
-    demo, django_capture_on_commit_callbacks
+    demo_unwatched, django_capture_on_commit_callbacks
 ):
     from commitments.tasks import flag_stale_milestones
 

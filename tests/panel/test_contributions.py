@@ -73,7 +73,7 @@ def test_completed_requires_live_evidence(gto, now):
 
 def test_completion_marks_the_light_green_at_once(demo, now):
     overdue = Milestone.objects.get(commitment__ogp_id="MXGTO9001", number=3)
-    services.refresh_signal(overdue, now=now, cause=Transition.Cause.CLOCK)
+    services.refresh_light(overdue, now=now, cause=Transition.Cause.CLOCK)
     overdue.refresh_from_db()
     assert overdue.signal == "red"
     link(overdue, now)

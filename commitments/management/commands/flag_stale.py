@@ -13,9 +13,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        result = services.flag_stale_milestones(now=timezone.now())
+        now = timezone.now()
+        result = services.flag_stale_milestones(now=now)
         transitions = (
-            Transition.objects.filter(pk__in=[t.pk for t in result.transitions])
+            Transition.objects.filter(recorded_at=now, cause=Transition.Cause.CLOCK)
             .select_related("milestone__commitment")
             .order_by("milestone__commitment__ogp_id", "milestone__number", "happened_at")
         )
@@ -25,6 +26,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Checked {result.checked} milestones; "
-                f"{len(result.transitions)} traffic-light changes."
+                f"{sum(result.changed.values())} traffic-light changes."
             )
         )

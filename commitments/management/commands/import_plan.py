@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from commitments import importer
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         bar = _ProgressBar(self.stderr) if data.count(b"\n") > 500 else None
         try:
-            report = importer.import_plan(data, state=state_obj, progress=bar)
+            report = importer.import_plan(data, state=state_obj, now=timezone.now(), progress=bar)
         except importer.InvalidFile as invalid:
             for problem in invalid.problems:
                 self.stderr.write(f"{file}: {problem}")

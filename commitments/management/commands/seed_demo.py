@@ -6,11 +6,37 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 
-from commitments import demo
-from commitments.models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate
-from commitments.services import sha256_hex
+from commitments import demo, services
+from commitments.models import (
+    ActionPlan,
+    Commitment,
+    Evidence,
+    HistoryEntry,
+    Milestone,
+    StatusUpdate,
+    Transition,
+    Verification,
+)
 from states.models import Membership, Organisation, State, TransparencyBodyTerm
+
+# An ISO date given to --now means this time of that day, in the site's zone.
+DEMO_HOUR = dt.time(9, 0)
+
+
+def parse_now(value):
+    """`--now`: an ISO date (09:00 that day, Mexico City) or an aware ISO datetime."""
+    day = parse_date(value) if len(value) == 10 else None
+    if day is not None:
+        return timezone.make_aware(dt.datetime.combine(day, DEMO_HOUR))
+    moment = parse_datetime(value)
+    if moment is None or timezone.is_naive(moment):
+        raise CommandError(
+            f"--now {value!r}: give a date (2026-11-29) or a datetime with its offset "
+            "(2026-11-29T09:00:00-06:00)."
+        )
+    return moment
 
 
 def _aware(value):
@@ -20,30 +46,31 @@ def _aware(value):
 
 
 class Seeder:
-    """Creates or updates rows so that they match the demo data, touching nothing that does."""
+    """Adds what the demo has and the database lacks; never changes a row that exists."""
 
-    def __init__(self):
+    def __init__(self, now):
+        self.now = now
+        self.days = demo.moving_days(now)
         self.created = 0
-        self.updated = 0
 
-    def upsert(self, model, lookup, defaults=None):
-        defaults = defaults or {}
+    def add(self, model, lookup, defaults=None):
         obj = model.objects.filter(**lookup).first()
         if obj is None:
-            obj = model.objects.create(**lookup, **defaults)
+            obj = model.objects.create(**lookup, **(defaults or {}))
             self.created += 1
-            return obj
-        changed = [name for name, value in defaults.items() if getattr(obj, name) != value]
-        if changed:
-            for name in changed:
-                setattr(obj, name, defaults[name])
-            obj.save(update_fields=changed)
-            self.updated += 1
         return obj
+
+    def dates(self, moving, *values):
+        """The demo's dates, moved to the day it is loaded when they belong to a moving plan."""
+        days = self.days if moving else 0
+        return [demo.shift(v, days) for v in values]
 
 
 class Command(BaseCommand):
-    help = "Loads the Guanajuato and Nuevo León demo data. Running it again changes nothing."
+    help = (
+        "Loads the Guanajuato and Nuevo León demo data as of --now. It only adds what is "
+        "missing: a second run changes nothing and keeps what people changed since."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -51,40 +78,57 @@ class Command(BaseCommand):
             action="store_true",
             help="Load the demo users (well-known passwords) even with DEBUG off.",
         )
+        parser.add_argument(
+            "--now",
+            type=parse_now,
+            help="The day the demo's story is told for: an ISO date (09:00 that day in Mexico "
+            "City) or an aware datetime. Default: the current time.",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Replace the demo's own commitments (with their milestones, evidence and "
+            "history) by the demo as written now.",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, now=None, reset=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Refusing to load demo users with published passwords while DEBUG is off. "
                 "Use --force on a demo server."
             )
-        seeder = Seeder()
+        now = now or timezone.now()
+        seeder = Seeder(now)
         with transaction.atomic():
-            self.seed(seeder)
+            removed = remove_demo_commitments() if reset else 0
+            self.seed(seeder, reset=reset)
+            # Lights of what already existed, brought to `now` (new rows were assessed as
+            # they were created).
+            services.flag_stale_milestones(now=now)
+        when = timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data loaded: {seeder.created} rows created, {seeder.updated} updated."
+                f"Demo data as of {when}: {seeder.created} rows added"
+                + (f", {removed} demo commitments replaced." if reset else ".")
             )
         )
 
-    def seed(self, s):
+    def seed(self, s, *, reset):
         states = {
-            row["inegi_code"]: s.upsert(
-                State,
-                {"inegi_code": row["inegi_code"]},
-                {"name": row["name"], "slug": row["slug"]},
+            row["inegi_code"]: s.add(
+                State, {"inegi_code": row["inegi_code"]}, {"name": row["name"], "slug": row["slug"]}
             )
             for row in demo.STATES
         }
         orgs = {}
         for code, name, acronym, kind, website in demo.ORGANISATIONS:
-            orgs[name] = s.upsert(
+            orgs[name] = s.add(
                 Organisation,
                 {"name": name, "state": states.get(code)},
                 {"acronym": acronym, "kind": kind, "website": website},
             )
         for code, org_name, since, until in demo.TRANSPARENCY_TERMS:
-            s.upsert(
+            s.add(
                 TransparencyBodyTerm,
                 {"state": states[code], "organisation": orgs[org_name]},
                 {"starts_on": since, "ends_on": until},
@@ -93,13 +137,24 @@ class Command(BaseCommand):
         for row in demo.ACTION_PLANS:
             row = dict(row)
             key = (row.pop("state"), row.pop("number"))
-            plans[key] = s.upsert(ActionPlan, {"state": states[key[0]], "number": key[1]}, row)
+            row["starts_on"], row["ends_on"] = s.dates(
+                key in demo.MOVING_PLANS, row["starts_on"], row["ends_on"]
+            )
+            row["title"] = row["title"].format(
+                starts=row["starts_on"].year, ends=row["ends_on"].year
+            )
+            plan = s.add(ActionPlan, {"state": states[key[0]], "number": key[1]}, row)
+            if reset:
+                ActionPlan.objects.filter(pk=plan.pk).update(**row)
+            plans[key] = plan
         for row in demo.COMMITMENTS:
             self.seed_commitment(s, row, plans, orgs)
         self.seed_users(s, states, orgs)
 
     def seed_commitment(self, s, row, plans, orgs):
+        moving = row["plan"] in demo.MOVING_PLANS
         values = set(row["values"])
+        starts_on, ends_on = s.dates(moving, row["starts_on"], row["ends_on"])
         defaults = {
             "action_plan": plans[row["plan"]],
             "number": row["number"],
@@ -109,17 +164,13 @@ class Command(BaseCommand):
             "theme": row["theme"],
             "problem": row["problem"],
             "objective": row["objective"],
-            "starts_on": row["starts_on"],
-            "ends_on": row["ends_on"],
+            "starts_on": starts_on,
+            "ends_on": ends_on,
             "is_illustrative": demo.is_illustrative(row["ogp_id"]),
             "access_to_information": "access_to_information" in values,
             "civic_participation": "civic_participation" in values,
             "public_accountability": "public_accountability" in values,
             "technology_and_innovation": "technology_and_innovation" in values,
-            "irm_potential_impact": "",
-            "irm_potential_for_results": "",
-            "irm_completion": "",
-            "irm_did_it_open_government": "",
             **row["irm"],
         }
         if row.get("illustrative_milestones"):
@@ -127,48 +178,61 @@ class Command(BaseCommand):
                 "Título real del plan de acción; los hitos, avances y evidencias que se "
                 "muestran aquí son ejemplos para la demostración."
             )
-        commitment = s.upsert(Commitment, {"ogp_id": row["ogp_id"]}, defaults)
-        supporting = {orgs[name] for name in row["supporting"]}
-        if set(commitment.supporting_institutions.all()) != supporting:
-            commitment.supporting_institutions.set(supporting)
-            s.updated += 1
+        commitment = Commitment.objects.filter(ogp_id=row["ogp_id"]).first()
+        if commitment is None:
+            commitment = s.add(Commitment, {"ogp_id": row["ogp_id"]}, defaults)
+            commitment.supporting_institutions.set(orgs[name] for name in row["supporting"])
+        existing = set(commitment.milestones.values_list("number", flat=True))
         for ms in row["milestones"]:
-            self.seed_milestone(s, commitment, dict(ms), orgs)
+            if ms["number"] not in existing:
+                self.seed_milestone(s, commitment, dict(ms), orgs, moving=moving)
 
-    def seed_milestone(self, s, commitment, ms, orgs):
+    def seed_milestone(self, s, commitment, ms, orgs, *, moving):
+        """One milestone the database lacks, with its past: status updates and evidence."""
         key = (commitment.ogp_id, ms["number"])
-        explicit_activity = ms.pop("last_activity", None) or demo.IN_PROGRESS_UPDATED_AT.get(key)
-        milestone = s.upsert(
-            Milestone,
-            {"commitment": commitment, "number": ms.pop("number")},
-            {"original_due_on": None, "completed_on": None, **ms},
+        for name in ("starts_on", "due_on", "original_due_on", "completed_on"):
+            (ms[name],) = s.dates(moving, ms.get(name))
+        (explicit,) = s.dates(
+            moving, ms.pop("last_activity", None) or demo.IN_PROGRESS_UPDATED_AT.get(key)
         )
+        (rescheduled_at,) = s.dates(moving, demo.RESCHEDULED_AT.get(key))
         # History: when work started, when the plan was revised, when it was completed.
         events = []
-        lead = commitment.lead_institution
-        if milestone.status != Milestone.Status.NOT_STARTED:
-            started_at = _aware(explicit_activity or milestone.starts_on + dt.timedelta(days=30))
-            progress = milestone.progress if milestone.status == "in_progress" else 50
+        if ms["status"] != Milestone.Status.NOT_STARTED:
+            started_at = _aware(explicit or ms["starts_on"] + dt.timedelta(days=30))
+            progress = ms["progress"] if ms["status"] == "in_progress" else 50
             events.append((started_at, "not_started", "in_progress", 0, progress, None, None))
-        if key in demo.RESCHEDULED_AT:
+        if rescheduled_at:
             progress = events[0][4] if events else 0
             status = "in_progress" if events else "not_started"
             events.append(
                 (
-                    _aware(demo.RESCHEDULED_AT[key]),
+                    _aware(rescheduled_at),
                     status,
                     status,
                     progress,
                     progress,
-                    milestone.original_due_on,
-                    milestone.due_on,
+                    ms["original_due_on"],
+                    ms["due_on"],
                 )
             )
-        if milestone.status == Milestone.Status.COMPLETED:
-            done_at = _aware(milestone.completed_on)
-            events.append((done_at, "in_progress", "completed", 50, 100, None, None))
+        if ms["status"] == Milestone.Status.COMPLETED:
+            events.append(
+                (_aware(ms["completed_on"]), "in_progress", "completed", 50, 100, *[None] * 2)
+            )
+        evidence_at = _aware(ms["completed_on"] or ms["starts_on"])
+        links = demo.EVIDENCE_LINKS.get(key, [])
+        has_evidence = bool(links) or key in demo.EVIDENCE_FILES
+        activity = [at for at, *_ in events] + ([evidence_at] if has_evidence else [])
+        milestone = services.create_milestone(
+            commitment=commitment,
+            now=s.now,
+            last_activity_at=max(activity) if activity else _aware(commitment.starts_on),
+            **ms,
+        )
+        s.created += 1
         for at, old, new, old_p, new_p, old_due, new_due in events:
-            s.upsert(
+            s.add(
                 StatusUpdate,
                 {"milestone": milestone, "created_at": at},
                 {
@@ -179,49 +243,39 @@ class Command(BaseCommand):
                     "old_due_on": old_due,
                     "new_due_on": new_due,
                     "note": "Actualización de ejemplo reportada por la dependencia.",
-                    "organisation": lead,
+                    "organisation": commitment.lead_institution,
                 },
             )
-        activity = [at for at, *_ in events]
-        for kind, title, url, org_name in demo.EVIDENCE_LINKS.get(key, []):
-            submitted_at = _aware(milestone.completed_on or milestone.starts_on)
-            s.upsert(
+        for kind, title, url, org_name in links:
+            s.add(
                 Evidence,
                 {"milestone": milestone, "url": url},
                 {
                     "kind": kind,
                     "title": title,
                     "organisation": orgs[org_name],
-                    "submitted_at": submitted_at,
+                    "submitted_at": evidence_at,
                 },
             )
-            activity.append(submitted_at)
         if key in demo.EVIDENCE_FILES:
             kind, title, filename, content, org_name = demo.EVIDENCE_FILES[key]
             data = content.encode()
-            submitted_at = _aware(milestone.completed_on or milestone.starts_on)
-            evidence = Evidence.objects.filter(milestone=milestone, title=title).first()
-            if evidence is None:
-                evidence = Evidence(
-                    milestone=milestone,
-                    kind=kind,
-                    title=title,
-                    organisation=orgs[org_name],
-                    submitted_at=submitted_at,
-                    original_filename=filename,
-                    sha256=sha256_hex(data),
-                )
-                evidence.file.save(filename, ContentFile(data), save=False)
-                evidence.save()
-                s.created += 1
-            activity.append(submitted_at)
-        last_activity = max(activity) if activity else _aware(commitment.starts_on)
-        s.upsert(Milestone, {"pk": milestone.pk}, {"last_activity_at": last_activity})
+            evidence = Evidence(
+                milestone=milestone,
+                kind=kind,
+                title=title,
+                organisation=orgs[org_name],
+                submitted_at=evidence_at,
+                original_filename=filename,
+                sha256=services.sha256_hex(data),
+            )
+            evidence.file.save(filename, ContentFile(data), save=False)
+            evidence.save()
+            s.created += 1
 
     def seed_users(self, s, states, orgs):
         User = get_user_model()
-        admin = User.objects.filter(username="admin").first()
-        if admin is None:
+        if not User.objects.filter(username="admin").exists():
             User.objects.create_superuser(
                 "admin", "admin@example.org", demo.DEMO_PASSWORD, first_name="Admin"
             )
@@ -233,8 +287,33 @@ class Command(BaseCommand):
                     username, email, demo.DEMO_PASSWORD, first_name=first_name
                 )
                 s.created += 1
-            s.upsert(
+            s.add(
                 Membership,
                 {"user": user, "state": states[code], "role": role},
                 {"organisation": orgs[org_name]},
             )
+
+
+def remove_demo_commitments():
+    """Deletes the demo's own commitments and everything recorded about them.
+
+    Only the commitments the demo defines (by OGP identifier), so nothing imported or created
+    by people is touched; stored evidence files go with their rows.
+    """
+    ids = [row["ogp_id"] for row in demo.COMMITMENTS]
+    milestones = Milestone.objects.filter(commitment__ogp_id__in=ids)
+    files = list(
+        Evidence.objects.filter(milestone__in=milestones)
+        .exclude(file="")
+        .values_list("file", flat=True)
+    )
+    # The append-only history protects itself against deletion: children first.
+    for model in (HistoryEntry, Verification, Transition, StatusUpdate, Evidence):
+        model.objects.filter(milestone__in=milestones).delete()
+    milestones.delete()
+    commitments = Commitment.objects.filter(ogp_id__in=ids)
+    removed = commitments.count()
+    commitments.delete()
+    storage = Evidence._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in files])
+    return removed

@@ -1,0 +1,52 @@
+"""Writes. Every change to what the rules read goes through here, and leaves lights right.
+
+- `light`: the engine that keeps each stored light equal to the rules at `now`;
+- `milestones`: the plan itself (milestones created, rescheduled, edited; thresholds);
+- `contributions`: contributors' status reports, evidence and verifications.
+"""
+
+from .contributions import (
+    StaleVersion,
+    add_file_evidence,
+    add_link_evidence,
+    check_upload,
+    oversize_error,
+    record_staff_evidence,
+    record_verification,
+    report_status,
+    retract_evidence,
+    sha256_hex,
+)
+from .light import FlagResult, assess_new, flag_stale_milestones, reassess, refresh_light
+from .milestones import (
+    create_milestone,
+    edit_milestone,
+    reschedule_milestone,
+    revise_milestone,
+    save_new_milestone,
+    set_stale_threshold,
+)
+
+__all__ = [
+    "FlagResult",
+    "StaleVersion",
+    "add_file_evidence",
+    "add_link_evidence",
+    "assess_new",
+    "check_upload",
+    "create_milestone",
+    "edit_milestone",
+    "flag_stale_milestones",
+    "oversize_error",
+    "reassess",
+    "record_staff_evidence",
+    "record_verification",
+    "refresh_light",
+    "report_status",
+    "reschedule_milestone",
+    "retract_evidence",
+    "revise_milestone",
+    "save_new_milestone",
+    "set_stale_threshold",
+    "sha256_hex",
+]
