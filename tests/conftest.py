@@ -54,11 +54,78 @@ def s3_endpoint():
     server.stop()
 
 
-@pytest.fixture
-def demo(db):
+def _seed_demo():
     from tests.clock import NOW
 
     call_command("seed_demo", force=True, now=NOW, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The test database, with the demo loaded once for the whole session (as of NOW).
+
+    Each test runs in a transaction rolled back at its end, so every test sees the demo as
+    loaded; its evidence files are kept in a folder of the session and copied into each
+    test's own media folder by the `demo` fixture.
+    """
+    from django.test import override_settings
+
+    media = tmp_path_factory.mktemp("demo-media")
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as _fast_password_hashing
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=fast):
+        _seed_demo()
+    _DEMO_MEDIA.append(media)
+
+
+_DEMO_MEDIA = []
+
+
+@pytest.fixture
+def demo(db, settings):
+    """The demo data (both states, their plans, the demo people), as of tests.clock.NOW."""
+    from states.models import State
+
+    if State.objects.filter(slug="guanajuato").exists():
+        shutil.copytree(_DEMO_MEDIA[0], settings.MEDIA_ROOT, dirs_exist_ok=True)
+    else:  # a transactional test emptied the database before this one
+        _seed_demo()
+
+
+@pytest.fixture
+def empty_db(db):
+    """No demo: the database as a new installation has it (emptied inside the test's own
+    transaction, so the next test sees the demo again)."""
+    call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def staff(demo, django_user_model):
+    """The demo's superuser."""
+    return django_user_model.objects.get(username="admin")
+
+
+@pytest.fixture
+def official_gto(demo, django_user_model):
+    """An official of Guanajuato's Secretaría de la Honestidad."""
+    return django_user_model.objects.get(username="oficial.guanajuato")
+
+
+@pytest.fixture
+def cso_gto(demo, django_user_model):
+    """A member of Colores del Rincón, a civil-society organisation of Guanajuato."""
+    return django_user_model.objects.get(username="osc.guanajuato")
+
+
+@pytest.fixture
+def official_nl(demo, django_user_model):
+    """An official of Nuevo León's Secretaría de Participación Ciudadana."""
+    return django_user_model.objects.get(username="oficial.nuevoleon")
+
+
+@pytest.fixture
+def cso_nl(demo, django_user_model):
+    """A member of Cómo Vamos Nuevo León."""
+    return django_user_model.objects.get(username="osc.nuevoleon")
 
 
 @pytest.fixture(autouse=True)

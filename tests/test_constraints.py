@@ -20,6 +20,11 @@ def refused(callable_, *args, **kwargs):
         callable_(*args, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def _no_demo(empty_db):
+    pass
+
+
 @pytest.fixture
 def gto():
     return f.state(name="Guanajuato", slug="guanajuato", inegi_code="11")

@@ -43,7 +43,7 @@ def ms(ogp_id, number):
     return Milestone.objects.get(commitment__ogp_id=ogp_id, number=number)
 
 
-def test_second_run_changes_nothing():
+def test_second_run_changes_nothing(empty_db):
     first = seed()
     before = snapshot()
     second = seed()
@@ -52,7 +52,7 @@ def test_second_run_changes_nothing():
     assert snapshot() == before
 
 
-def test_a_second_run_keeps_what_people_changed():
+def test_a_second_run_keeps_what_people_changed(empty_db):
     seed()
     official = Membership.objects.get(user__username="oficial.guanajuato")
     guide = ms("MXGTO9004", 2)
@@ -69,7 +69,7 @@ def test_a_second_run_keeps_what_people_changed():
     assert Commitment.objects.get(ogp_id="MXNLE0001").title == "Cambiado a mano"
 
 
-def test_a_missing_row_is_added_back():
+def test_a_missing_row_is_added_back(empty_db):
     seed()
     extra = ms("MXGTO9006", 3)
     extra.delete()
@@ -77,7 +77,7 @@ def test_a_missing_row_is_added_back():
     assert ms("MXGTO9006", 3).signal == extra.signal
 
 
-def test_reset_replaces_the_demo_content():
+def test_reset_replaces_the_demo_content(empty_db):
     seed()
     official = Membership.objects.get(user__username="oficial.guanajuato")
     guide = ms("MXGTO9004", 2)
@@ -91,7 +91,7 @@ def test_reset_replaces_the_demo_content():
     assert ms("MXGTO9004", 2).version == 1
 
 
-def test_the_story_is_told_for_the_day_it_is_loaded():
+def test_the_story_is_told_for_the_day_it_is_loaded(empty_db):
     later = dt.datetime(2030, 3, 1, 9, 0, tzinfo=MX)
     seed(now=later)
     moved = (later.date() - demo.REFERENCE_DAY).days
@@ -111,7 +111,7 @@ def test_the_story_is_told_for_the_day_it_is_loaded():
     assert plan.title.endswith(f"{plan.starts_on.year}-{plan.ends_on.year} (ejemplo)")
 
 
-def test_now_from_the_command_line():
+def test_now_from_the_command_line(empty_db):
     out = io.StringIO()
     call_command("seed_demo", "--now", "2030-03-01", force=True, stdout=out)
     assert "as of 2030-03-01 09:00" in out.getvalue()
@@ -119,7 +119,7 @@ def test_now_from_the_command_line():
         call_command("seed_demo", "--now", "2030-03-01T09:00", force=True, stdout=out)
 
 
-def test_refuses_demo_users_with_debug_off(settings):
+def test_refuses_demo_users_with_debug_off(empty_db, settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG is off"):
         call_command("seed_demo", stdout=io.StringIO())
