@@ -25,7 +25,7 @@ urlpatterns += i18n_patterns(
     path("datos/", open_data, name="open-data"),
     path("", include("public.urls")),
     path("cuenta/", include("accounts.urls")),
-    path("panel/", include("commitments.panel_urls")),
+    path("panel/", include("panel.urls")),
     path("", include("alerts.urls")),
     prefix_default_language=False,
 )

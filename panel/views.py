@@ -11,12 +11,14 @@ from django.utils.translation import pgettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import permissions, selectors, services, uploads
+from commitments import permissions, selectors, services, uploads
+from commitments.models import Milestone
+
+from .decorators import contributor_required, require
 from .forms import EvidenceForm, RetractForm, StatusForm, VerificationForm
-from .models import Milestone
 
 
-@permissions.contributor_required
+@contributor_required
 def dashboard(request):
     groups = selectors.dashboard(user=request.user, now=timezone.now())
     sections = [
@@ -69,13 +71,13 @@ def _apply_errors(form, error):
         form.add_error(field if field in form.fields else None, errors)
 
 
-@permissions.require("milestone:view")
+@require("milestone:view")
 def milestone_detail(request, *, milestone, membership):
     return _milestone_page(request, milestone.pk)
 
 
 @require_POST
-@permissions.require("milestone.status:write")
+@require("milestone.status:write")
 def report_status(request, *, milestone, membership):
     form = StatusForm(request.POST, prefix="status")
     if form.is_valid():
@@ -111,7 +113,7 @@ def add_evidence(request, pk):
 
 @csrf_protect
 @require_POST
-@permissions.require("evidence:add")
+@require("evidence:add")
 def _add_evidence(request, *, milestone, membership):
     form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
     if getattr(request, "oversized_upload", False):
@@ -140,7 +142,7 @@ def _add_evidence(request, *, milestone, membership):
 
 
 @require_POST
-@permissions.require("milestone.verification:write")
+@require("milestone.verification:write")
 def verify(request, *, milestone, membership):
     form = VerificationForm(request.POST, prefix="verification")
     if form.is_valid():
@@ -163,7 +165,7 @@ def verify(request, *, milestone, membership):
 
 
 @require_POST
-@permissions.require("evidence:retract", on="evidence")
+@require("evidence:retract", on="evidence")
 def retract_evidence(request, *, milestone, membership, evidence):
     form = RetractForm(request.POST, prefix="retract")
     if form.is_valid():
