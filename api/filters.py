@@ -5,9 +5,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from commitments import filters as rules
+from commitments import filtering as rules
 from commitments import search
-from commitments.filters import OGP_VALUES
+from commitments.filtering import OGP_VALUES
 from commitments.models import Commitment, Evidence, Milestone, StatusUpdate
 
 

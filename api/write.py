@@ -18,8 +18,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from commitments import permissions, services, uploads
-from commitments.forms import EvidenceForm, StatusForm, VerificationForm
 from commitments.models import Milestone
+from panel.forms import EvidenceForm, StatusForm, VerificationForm
 
 from . import serializers as read_serializers
 from .authentication import ApiTokenAuthentication

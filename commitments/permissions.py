@@ -1,4 +1,5 @@
-"""Who may do what, in one place. Every contributor view, and later the API, asks here.
+"""Who may do what, in one place. The panel (through panel/decorators.py) and the write API
+ask here; this module knows no request.
 
 A person acts in a state through a Membership (role `official` or `cso`, for an
 organisation). Permissions are strings, as in pretix:
@@ -11,19 +12,11 @@ organisation). Permissions are strings, as in pretix:
 
 Admins (Django staff) manage everything in the Django admin; in the contributor panel they act
 only through a membership like anyone else, because every change names an organisation.
-Refusals: anonymous people are sent to the login page, signed-in people get 403; nothing is
-written either way.
 """
-
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 
 from states.models import Membership
 
-from .models import Evidence, Milestone
+from .models import Milestone
 
 OFFICIAL, CSO = Membership.Role.OFFICIAL, Membership.Role.CSO
 
@@ -84,54 +77,3 @@ def visible_milestones(user):
     """The milestones of the states where `user` has a role: what the panel lists."""
     states = memberships_of(user).values("state_id")
     return Milestone.objects.filter(commitment__action_plan__state_id__in=states)
-
-
-def _milestone_queryset():
-    return Milestone.objects.select_related("commitment__action_plan__state")
-
-
-def require(permission, *, on="milestone"):
-    """View decorator: resolves the milestone (or evidence) in the URL and the membership.
-
-    The view receives them as keyword arguments `milestone` (and `evidence`) and `membership`.
-    """
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, pk, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            evidence = None
-            if on == "evidence":
-                evidence = get_object_or_404(
-                    Evidence.objects.select_related("milestone__commitment__action_plan__state"),
-                    pk=pk,
-                )
-                milestone = evidence.milestone
-            else:
-                milestone = get_object_or_404(_milestone_queryset(), pk=pk)
-            membership = membership_for(request.user, permission, milestone, evidence=evidence)
-            if membership is None:
-                raise PermissionDenied
-            kwargs.update(milestone=milestone, membership=membership)
-            if evidence is not None:
-                kwargs["evidence"] = evidence
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def contributor_required(view):
-    """For pages that list what a contributor may work on: sign-in required, then any role."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not memberships_of(request.user).exists():
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper

@@ -6,6 +6,10 @@ from celery.signals import before_task_publish, task_postrun, task_prerun
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ogptracker.settings")
 
 app = Celery("ogptracker")
+# The current app of every thread, not only of this one (Celery's Django fixup does it too;
+# said here since ops.outbox relies on it): ops/ finds the app as celery's current_app, from a
+# request's thread as well, without importing this module.
+app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

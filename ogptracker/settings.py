@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "accounts",
     "states",
     "commitments",
+    "public",
     "api",
     "ops",
     "alerts",

@@ -23,9 +23,9 @@ urlpatterns = [
 # Spanish pages live at the root, English ones under /en/, so every link names its language.
 urlpatterns += i18n_patterns(
     path("datos/", open_data, name="open-data"),
-    path("", include("commitments.urls")),
+    path("", include("public.urls")),
     path("cuenta/", include("accounts.urls")),
-    path("panel/", include("commitments.panel_urls")),
+    path("panel/", include("panel.urls")),
     path("", include("alerts.urls")),
     prefix_default_language=False,
 )

@@ -20,6 +20,7 @@ import threading
 import time
 from datetime import timedelta
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
@@ -111,7 +112,7 @@ def publish(ids):
     Run after the commit of the transaction that wrote them: it never raises, since that
     change is committed whatever happens here.
     """
-    from ogptracker.celery import app
+    app = _celery_app()
 
     broker = app.conf.broker_write_url
     if time.monotonic() < _paused_until.get(broker, 0.0):
@@ -180,6 +181,12 @@ def purge_sent(*, now, days=KEEP_SENT_DAYS):
     return deleted
 
 
+def _celery_app():
+    # The project's Celery app, looked up rather than imported: ops/ sits below ogptracker/,
+    # which declares its app the default of every thread (ogptracker/celery.py).
+    return current_app._get_current_object()
+
+
 def _task(app, name):
     if name not in app.tasks:
         # A web process imports only the task modules its views use, and the relay none.
@@ -194,7 +201,7 @@ def _send(rows):
 
     Call inside the transaction that locked them. Returns (ids sent, broker error or None).
     """
-    from ogptracker.celery import app
+    app = _celery_app()
 
     sent, broker_error = [], None
     if not rows:

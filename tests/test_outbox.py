@@ -50,6 +50,17 @@ def broker_down():
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = before
 
 
+def test_the_outbox_finds_the_project_app_from_any_thread():
+    # ops/ may not import ogptracker/: it looks the app up, and a request's thread (gunicorn,
+    # runserver) must find this one, not celery's unconfigured fallback app.
+    found = []
+    thread = threading.Thread(target=lambda: found.append(outbox._celery_app()))
+    thread.start()
+    thread.join()
+    assert found == [celery_app]
+    assert outbox._celery_app() is celery_app
+
+
 def test_a_task_is_queued_with_its_transaction_and_sent_when_it_commits(
     eager, django_capture_on_commit_callbacks
 ):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import panel_views, views
+from . import views
 
 app_name = "public"
 
@@ -12,5 +12,5 @@ urlpatterns = [
     path("estados/<slug:slug>/", views.state_detail, name="state"),
     path("estados/<slug:slug>/reporte/", views.state_report, name="state_report"),
     path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),
-    path("evidencia/<int:pk>/archivo/", panel_views.download_evidence, name="evidence-file"),
+    path("evidencia/<int:pk>/archivo/", views.download_evidence, name="evidence-file"),
 ]

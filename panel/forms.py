@@ -1,9 +1,13 @@
-"""Forms of the contributor panel: they validate input; commitments.services enforces the rules."""
+"""Forms of the contributor panel: they validate input; commitments.services enforces the rules.
+
+The write API validates with the same forms (api/write.py), so a request gets the same answer
+through either door.
+"""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Milestone, Verification
+from commitments.models import Milestone, Verification
 
 
 class DateInput(forms.DateInput):

@@ -3,8 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,12 +11,14 @@ from django.utils.translation import pgettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import files, permissions, selectors, services, uploads
+from commitments import permissions, selectors, services, uploads
+from commitments.models import Milestone
+
+from .decorators import contributor_required, require
 from .forms import EvidenceForm, RetractForm, StatusForm, VerificationForm
-from .models import Evidence, Milestone
 
 
-@permissions.contributor_required
+@contributor_required
 def dashboard(request):
     groups = selectors.dashboard(user=request.user, now=timezone.now())
     sections = [
@@ -70,13 +71,13 @@ def _apply_errors(form, error):
         form.add_error(field if field in form.fields else None, errors)
 
 
-@permissions.require("milestone:view")
+@require("milestone:view")
 def milestone_detail(request, *, milestone, membership):
     return _milestone_page(request, milestone.pk)
 
 
 @require_POST
-@permissions.require("milestone.status:write")
+@require("milestone.status:write")
 def report_status(request, *, milestone, membership):
     form = StatusForm(request.POST, prefix="status")
     if form.is_valid():
@@ -112,7 +113,7 @@ def add_evidence(request, pk):
 
 @csrf_protect
 @require_POST
-@permissions.require("evidence:add")
+@require("evidence:add")
 def _add_evidence(request, *, milestone, membership):
     form = EvidenceForm(request.POST, request.FILES, prefix="evidence")
     if getattr(request, "oversized_upload", False):
@@ -141,7 +142,7 @@ def _add_evidence(request, *, milestone, membership):
 
 
 @require_POST
-@permissions.require("milestone.verification:write")
+@require("milestone.verification:write")
 def verify(request, *, milestone, membership):
     form = VerificationForm(request.POST, prefix="verification")
     if form.is_valid():
@@ -164,7 +165,7 @@ def verify(request, *, milestone, membership):
 
 
 @require_POST
-@permissions.require("evidence:retract", on="evidence")
+@require("evidence:retract", on="evidence")
 def retract_evidence(request, *, milestone, membership, evidence):
     form = RetractForm(request.POST, prefix="retract")
     if form.is_valid():
@@ -185,42 +186,3 @@ def retract_evidence(request, *, milestone, membership, evidence):
         status=400,
         forms={"retract": form, "retract_target": evidence.pk},
     )
-
-
-def download_evidence(request, pk):
-    """Public: the stored file, never interpreted by the browser as a page.
-
-    Retracted files stay stored (nothing is lost) but are no longer handed out: a retraction
-    may be for personal data published by mistake.
-    """
-    evidence = get_object_or_404(
-        Evidence.objects.exclude(file=""),
-        pk=pk,
-        milestone__commitment__action_plan__state__is_active=True,
-    )
-    if evidence.is_retracted:
-        return HttpResponse(
-            _("This evidence was retracted."), status=410, content_type="text/plain; charset=utf-8"
-        )
-    file_type = uploads.BY_CONTENT_TYPE.get(evidence.content_type)
-    if file_type is None:
-        # Files from before content detection are always downloaded, as opaque bytes.
-        content_type, inline = "application/octet-stream", False
-    else:
-        content_type, inline = file_type.content_type, file_type.inline
-    try:
-        # Through the storage API, so it works the same from the disk or from a bucket.
-        handle, size = files.open_stored(evidence.file.name, evidence.file.storage)
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=evidence.original_filename or f"evidencia-{evidence.pk}",
-        content_type=content_type,
-    )
-    response["Content-Length"] = size
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-cache"
-    return response

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import ApiToken
-from commitments import permissions
+
+from .decorators import contributor_required
 
 
 class TokenForm(forms.Form):
@@ -20,7 +21,7 @@ class TokenForm(forms.Form):
     )
 
 
-@permissions.contributor_required
+@contributor_required
 def tokens(request):
     form = TokenForm(request.POST or None)
     created = None
@@ -36,7 +37,7 @@ def tokens(request):
 
 
 @require_POST
-@permissions.contributor_required
+@contributor_required
 def revoke_token(request, pk):
     token = get_object_or_404(ApiToken.objects.active(), pk=pk, user=request.user)
     token.revoked_at = timezone.now()

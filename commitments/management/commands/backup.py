@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from ops.backup import BackupError, create_backup
+from commitments.backup import BackupError, create_backup
 
 
 class Command(BaseCommand):

@@ -1,5 +1,8 @@
 """Backup and restore of the whole site: the PostgreSQL database and every evidence file.
 
+In the domain, next to the evidence it copies, so that ops/ needs no domain model and a
+restore can end with the domain's own work (_after_restore).
+
 A backup is one directory, ``ogptracker-<UTC time>/``:
 
 - ``database.dump``: ``pg_dump --format=custom`` of the database;
@@ -28,8 +31,9 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
-from commitments.files import open_stored
-from commitments.models import Evidence
+from .cache import bump_public_version
+from .files import open_stored
+from .models import Evidence
 
 FORMAT = "ogptracker-backup"
 VERSION = 1
@@ -365,7 +369,7 @@ def restore_backup(backup, *, force=False, log=print):
     for extra in sorted(set(by_name) - restored_names):
         problems.append(f"{extra}: in the backup but named by no evidence row")
 
-    _invalidate_cached_pages(log)
+    _after_restore(log)
     if problems:
         raise BackupError(
             f"Restored with {len(problems)} problems; check the evidence they name:\n"
@@ -377,9 +381,13 @@ def restore_backup(backup, *, force=False, log=print):
     )
 
 
-def _invalidate_cached_pages(log):
-    from commitments.cache import bump_public_version
+def _after_restore(log):
+    """What the site needs once the rows and files are back, problems or not: the one place
+    where every restore ends, before it reports."""
+    _invalidate_cached_pages(log)
 
+
+def _invalidate_cached_pages(log):
     try:
         bump_public_version()
     except Exception as error:  # noqa: BLE001 (the restore is done; the cache is secondary)

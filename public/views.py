@@ -2,16 +2,18 @@
 data they show changes (commitments.cache)."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from commitments import files, selectors, uploads
+from commitments.cache import cached_public_page
+from commitments.models import Commitment, Evidence
 from states.models import Organisation, State
 
-from . import charts, selectors
-from .cache import cached_public_page
+from . import charts
 from .filters import CommitmentFilter
-from .models import Commitment
 
 PAGE_SIZE = 20
 
@@ -146,3 +148,42 @@ def state_report(request, slug):
         "today": today,
     }
     return render(request, "public/report.html", context)
+
+
+def download_evidence(request, pk):
+    """Public: the stored file, never interpreted by the browser as a page.
+
+    Retracted files stay stored (nothing is lost) but are no longer handed out: a retraction
+    may be for personal data published by mistake.
+    """
+    evidence = get_object_or_404(
+        Evidence.objects.exclude(file=""),
+        pk=pk,
+        milestone__commitment__action_plan__state__is_active=True,
+    )
+    if evidence.is_retracted:
+        return HttpResponse(
+            _("This evidence was retracted."), status=410, content_type="text/plain; charset=utf-8"
+        )
+    file_type = uploads.BY_CONTENT_TYPE.get(evidence.content_type)
+    if file_type is None:
+        # Files from before content detection are always downloaded, as opaque bytes.
+        content_type, inline = "application/octet-stream", False
+    else:
+        content_type, inline = file_type.content_type, file_type.inline
+    try:
+        # Through the storage API, so it works the same from the disk or from a bucket.
+        handle, size = files.open_stored(evidence.file.name, evidence.file.storage)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=evidence.original_filename or f"evidencia-{evidence.pk}",
+        content_type=content_type,
+    )
+    response["Content-Length"] = size
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response

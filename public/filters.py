@@ -1,20 +1,15 @@
-"""Filters of a state's commitment list. Parameter names are Spanish, since the links are
-shared in Spanish first; every filter, the sort and the page live in the URL."""
+"""Filters of a state's commitment list, on its public page. Parameter names are Spanish,
+since the links are shared in Spanish first; every filter, the sort and the page live in the
+URL. The rules behind them are the domain's (commitments.filtering), shared with the API."""
 
 import django_filters
 from django import forms
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from . import search
-from .models import Commitment, Milestone
-
-OGP_VALUES = [
-    ("access_to_information", _("Access to information")),
-    ("civic_participation", _("Civic participation")),
-    ("public_accountability", _("Public accountability")),
-    ("technology_and_innovation", _("Technology and innovation")),
-]
+from commitments import search
+from commitments.filtering import OGP_VALUES, by_ogp_value, by_status, only_red
+from commitments.models import Commitment, Milestone
 
 SORTS = [
     ("plan", _("Action plan")),
@@ -24,26 +19,6 @@ SORTS = [
     ("avance", _("Least progress")),
     ("titulo", _("Title")),
 ]
-
-
-# The rules behind the filters, shared by the public pages and the API (api/filters.py).
-def by_status(queryset, status):
-    """A commitment's status derived from its milestones' (annotated counts)."""
-    complete = Q(milestone_count__gt=0, completed_count=F("milestone_count"))
-    if status == Milestone.Status.COMPLETED:
-        return queryset.filter(complete)
-    if status == Milestone.Status.NOT_STARTED:
-        return queryset.filter(started_count=0)
-    return queryset.filter(started_count__gt=0).exclude(complete)
-
-
-def by_ogp_value(queryset, value):
-    return queryset.filter(**{value: True})
-
-
-def only_red(queryset, wanted):
-    """True narrows to commitments with a red milestone; false is no filter."""
-    return queryset.filter(red_count__gt=0) if wanted else queryset
 
 
 class CommitmentFilter(django_filters.FilterSet):

@@ -1,0 +1,18 @@
+"""The contributor panel, apart from the public pages (as pretix keeps control from presale)."""
+
+from django.urls import path
+
+from . import token_views, views
+
+app_name = "panel"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("hitos/<int:pk>/", views.milestone_detail, name="milestone"),
+    path("hitos/<int:pk>/estatus/", views.report_status, name="report-status"),
+    path("hitos/<int:pk>/evidencia/", views.add_evidence, name="add-evidence"),
+    path("hitos/<int:pk>/verificacion/", views.verify, name="verify"),
+    path("evidencia/<int:pk>/retirar/", views.retract_evidence, name="retract-evidence"),
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revocar/", token_views.revoke_token, name="revoke-token"),
+]
