@@ -31,9 +31,10 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
+from . import services
 from .cache import bump_public_version
 from .files import open_stored
-from .models import Evidence
+from .models import Evidence, Milestone, Transition
 
 FORMAT = "ogptracker-backup"
 VERSION = 1
@@ -309,7 +310,7 @@ def _restore_file(backup, entry):
     return None
 
 
-def restore_backup(backup, *, force=False, log=print):
+def restore_backup(backup, *, now, force=False, log=print):
     """Restores a backup into the configured database (empty unless ``force``) and storage.
 
     Raises BackupError before touching anything when the backup does not match its manifest
@@ -369,7 +370,7 @@ def restore_backup(backup, *, force=False, log=print):
     for extra in sorted(set(by_name) - restored_names):
         problems.append(f"{extra}: in the backup but named by no evidence row")
 
-    _after_restore(log)
+    _after_restore(log, now=now)
     if problems:
         raise BackupError(
             f"Restored with {len(problems)} problems; check the evidence they name:\n"
@@ -381,9 +382,16 @@ def restore_backup(backup, *, force=False, log=print):
     )
 
 
-def _after_restore(log):
+def _after_restore(log, *, now):
     """What the site needs once the rows and files are back, problems or not: the one place
-    where every restore ends, before it reports."""
+    where every restore ends, before it reports.
+
+    The lights in the dump were right when it was taken; time has passed since, so every
+    milestone is re-assessed at `now`, each change recorded as the clock records one.
+    """
+    result = services.reassess(Milestone.objects.all(), now=now, cause=Transition.Cause.CLOCK)
+    changed = sum(result.changed.values())
+    log(f"Re-assessed the traffic lights at the time of the restore: {changed} changed.")
     _invalidate_cached_pages(log)
 
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from psycopg import sql
 
 from commitments import services
-from commitments.models import Evidence
+from commitments.models import Evidence, Milestone
 
 from .conftest import require_tool
 from .panel.conftest import PDF_BYTES, membership, milestone, zip_bytes
@@ -109,6 +109,14 @@ def site(postgresql, demo):
         evidence=Evidence.objects.get(title="Padrón de participantes"),
         membership=membership("oficial.nuevoleon"),
         reason="Contiene datos personales.",
+        now=now,
+    )
+    # A stale milestone's evidence turns its light: the dump has a transition to carry.
+    services.add_link_evidence(
+        milestone=milestone("MXNLE9002", 2),
+        membership=membership("osc.nuevoleon"),
+        url="https://www.monterrey.gob.mx/indicadores",
+        title="Indicadores publicados",
         now=now,
     )
     assert Evidence.objects.exclude(file="").count() == 2 + len(UPLOADS) + 1
@@ -225,6 +233,9 @@ def test_a_restored_backup_has_every_row_and_every_file(site, settings, tmp_path
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "every SHA-256 checked" in result.stdout
+    # The lights are re-assessed at the time of the restore; restored right after the backup,
+    # none has changed, so the rows stay equal to the original's.
+    assert "Re-assessed the traffic lights at the time of the restore: 0 changed." in result.stdout
     # Every row of every table, and every sequence, as in the original.
     original_tables, original_sequences = table_digests(source)
     restored_tables, restored_sequences = table_digests(fresh_database)
@@ -255,6 +266,38 @@ def test_a_restored_backup_has_every_row_and_every_file(site, settings, tmp_path
         assert item.size is None or len(restored) == item.size
         if item.original_filename in UPLOADS:
             assert restored == UPLOADS[item.original_filename]
+
+
+def test_restore_reassesses_every_light_at_the_time_of_the_restore(
+    site, settings, tmp_path, fresh_database
+):
+    guide = milestone("MXGTO9004", 2)  # yellow: due within 30 days
+    assert guide.signal == "yellow"
+    # A dump whose light is out of date (the clock had not looked at it yet).
+    Milestone.objects.filter(pk=guide.pk).update(signal="green")
+    backup = backup_in_subprocess(settings, tmp_path)
+
+    result = manage(
+        "restore",
+        backup,
+        dbname=fresh_database,
+        media_root=tmp_path / "restored-media",
+        tmp_path=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Re-assessed the traffic lights at the time of the restore: 1 changed." in result.stdout
+    with psycopg.connect(**server_params(fresh_database)) as restored:
+        (signal,) = restored.execute(
+            "SELECT signal FROM commitments_milestone WHERE id = %s", [guide.pk]
+        ).fetchone()
+        changes = restored.execute(
+            "SELECT old_signal, new_signal, cause FROM commitments_transition "
+            "WHERE milestone_id = %s",
+            [guide.pk],
+        ).fetchall()
+    assert signal == "yellow"
+    assert ("green", "yellow", "clock") in changes
 
 
 def test_restore_refuses_a_database_that_is_not_empty(site, settings, tmp_path):

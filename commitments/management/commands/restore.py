@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from commitments.backup import BackupError, restore_backup
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, backup, force, **options):
         try:
-            restore_backup(backup, force=force, log=self.stdout.write)
+            restore_backup(backup, now=timezone.now(), force=force, log=self.stdout.write)
         except BackupError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS("Restore complete."))
