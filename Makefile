@@ -43,7 +43,7 @@ lint: install
 
 # bandit over our code; every accepted finding carries a `# nosec` with its reason.
 security: install
-	$(VENV)/bin/bandit -q -r accounts api commitments states public panel alerts ops ogptracker -x '*/migrations/*'
+	$(VENV)/bin/bandit -q -r accounts api commitments states public panel demo alerts ops ogptracker -x '*/migrations/*'
 
 # pip-audit of exactly what uv.lock pins; --strict fails on a package it could not check.
 audit: install

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "states",
     "commitments",
     "public",
+    "demo",
     "api",
     "ops",
     "alerts",

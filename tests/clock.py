@@ -2,7 +2,7 @@
 the wall clock in the suite: pages and panel views act at the current time, so the demo's
 story (due soon, overdue, stale) must be told for today. Everything else takes `NOW`.
 
-`day()` turns a date of the demo's moving plans, as written in commitments/demo.py for
+`day()` turns a date of the demo's moving plans, as written in demo/data.py for
 REFERENCE_DAY, into the date it has in the loaded demo.
 """
 
@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from commitments import demo
+from demo import data as demo
 
 MX = timezone.get_default_timezone()
 TODAY = timezone.localdate()

@@ -8,8 +8,9 @@ from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from commitments import demo, services
+from commitments import services
 from commitments.models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate
+from demo import data as demo
 from states.models import Membership, Organisation, State, TransparencyBodyTerm
 from tests.clock import MX, NOW
 

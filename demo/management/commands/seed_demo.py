@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from commitments import demo, services
+from commitments import services
 from commitments.models import (
     ActionPlan,
     Commitment,
@@ -19,6 +19,7 @@ from commitments.models import (
     Transition,
     Verification,
 )
+from demo import data as demo
 from states.models import Membership, Organisation, State, TransparencyBodyTerm
 
 # An ISO date given to --now means this time of that day, in the site's zone.
