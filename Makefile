@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run serve test lint security audit load format check messages
+.PHONY: install run serve test test-fast lint security audit load format check messages
 
 # uv itself is pinned and installed into .tools/ with the standard library's venv and pip.
 $(UV):
@@ -36,6 +36,11 @@ node_modules/.installed: package.json package-lock.json
 
 test: install node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole suite but the browser and process tests (markers `browser`, `process`): under a
+# minute, for the edit-test loop. `make test` runs everything.
+test-fast: install
+	$(PY) -m pytest -m "not browser and not process" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

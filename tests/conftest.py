@@ -19,6 +19,13 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"Skipping is not allowed with OGPTRACKER_NO_SKIP=1: {reason}"
 
 
+def pytest_collection_modifyitems(items):
+    # Every test of tests/browser/ drives Chromium: `make test-fast` leaves them out by marker.
+    for item in items:
+        if "browser" in item.path.parent.parts[-1:]:
+            item.add_marker(pytest.mark.browser)
+
+
 def require_tool(name):
     """Path of an executable the test needs; skip (fail under OGPTRACKER_NO_SKIP) without it."""
     path = shutil.which(name)

@@ -32,7 +32,7 @@ from .conftest import require_tool
 from .panel.conftest import PDF_BYTES, membership, milestone, zip_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.process, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 # Binary content: every byte value, and random bytes, behind the PNG signature.
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64 + os.urandom(50_000)

@@ -44,6 +44,7 @@ def test_beat_schedule_includes_the_heartbeat(settings):
     assert entry["schedule"] == settings.BEAT_HEARTBEAT_SECONDS
 
 
+@pytest.mark.process
 def test_deploy_check_is_clean_with_production_settings(tmp_path):
     env = {
         **{

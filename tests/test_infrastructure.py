@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_VARS = {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "VAR_DIR"}
 

@@ -106,6 +106,7 @@ def csrf_post(session, url, data, referer):
     )
 
 
+@pytest.mark.process
 @pytest.mark.django_db(transaction=True)
 def test_production_logs_are_json_carry_the_request_id_and_hold_no_secret(
     demo, tmp_path, redis_url

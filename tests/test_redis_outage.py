@@ -30,7 +30,7 @@ from tests.conftest import require_tool
 from tests.processes import emails_in, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 
 class RedisServer:

@@ -16,7 +16,7 @@ from django.db import connection
 from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 
 def web_process(stack, env):

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import require_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -13,6 +15,7 @@ PO = Path("locale/es_MX/LC_MESSAGES/django.po")
 SKIP_DIRS = {".git", ".venv", ".tools", "var", "node_modules", ".pytest_cache", ".ruff_cache"}
 
 
+@pytest.mark.process
 def test_makemessages_leaves_nothing_untranslated(tmp_path):
     require_tool("xgettext")
     msgattrib = require_tool("msgattrib")
@@ -39,6 +42,7 @@ def test_makemessages_leaves_nothing_untranslated(tmp_path):
         assert entries == [] or entries == ['msgid ""'], f"{flag} entries:\n{found}"
 
 
+@pytest.mark.process
 def test_compiled_catalogue_matches_the_po_file(tmp_path):
     msgfmt = require_tool("msgfmt")
     compiled = tmp_path / "django.mo"

@@ -21,7 +21,7 @@ from ogptracker.celery import app as celery_app
 from tests.processes import emails_in, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 
 
 def everything_notified():
