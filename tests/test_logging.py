@@ -112,7 +112,9 @@ def test_production_logs_are_json_carry_the_request_id_and_hold_no_secret(
     demo, tmp_path, redis_url
 ):
     if connection.vendor != "postgresql":
-        pytest.skip("the web and worker processes need a database shared with the test")
+        pytest.skip(
+            "the web and worker processes need a database shared with the test (PostgreSQL)"
+        )
     secrets = {PASSWORD, NEW_PASSWORD, INVITEE_PASSWORD}
     official = user("oficial.guanajuato")
     official.password = PBKDF2PasswordHasher().encode(PASSWORD, "sal-de-registro")
