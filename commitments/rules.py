@@ -20,6 +20,8 @@ from django.utils import timezone
 GREEN, YELLOW, RED = "green", "yellow", "red"
 SEVERITY = {GREEN: 0, YELLOW: 1, RED: 2}
 DUE_SOON_DAYS = 30
+# At risk once quiet for this share of the state's threshold (rules_sql receives it too).
+QUIET_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def assess(*, status, starts_on, due_on, last_activity_at, stale_after_days, now
     overdue_at = _midnight(due_on + dt.timedelta(days=1), tz)
     stale_at = quiet_from + threshold
     due_soon_at = _midnight(due_on - dt.timedelta(days=DUE_SOON_DAYS), tz)
-    quiet_at = quiet_from + threshold / 2
+    quiet_at = quiet_from + threshold * QUIET_SHARE
 
     red_onsets = [overdue_at, stale_at]
     yellow_onsets = [due_soon_at, quiet_at]
