@@ -65,7 +65,8 @@ class CommitmentSerializer(serializers.ModelSerializer):
     completed_count = serializers.IntegerField(read_only=True)
     red_count = serializers.IntegerField(read_only=True)
     average_progress = serializers.FloatField(read_only=True, allow_null=True)
-    signal = serializers.SerializerMethodField()
+    # The commitment's light as commitments_with_counts annotates it.
+    signal = serializers.CharField(source="light", read_only=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -96,11 +97,6 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "signal",
             "url",
         ]
-
-    def get_signal(self, commitment) -> str:
-        if commitment.red_count:
-            return "red"
-        return "yellow" if commitment.yellow_count else "green"
 
     def get_url(self, commitment) -> str:
         return self.context["request"].build_absolute_uri(commitment.get_absolute_url())

@@ -3,10 +3,10 @@ shared in Spanish first; every filter, the sort and the page live in the URL."""
 
 import django_filters
 from django import forms
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from . import search
+from . import rules, search
 from .models import Commitment, Milestone
 
 OGP_VALUES = [
@@ -28,13 +28,8 @@ SORTS = [
 
 # The rules behind the filters, shared by the public pages and the API (api/filters.py).
 def by_status(queryset, status):
-    """A commitment's status derived from its milestones' (annotated counts)."""
-    complete = Q(milestone_count__gt=0, completed_count=F("milestone_count"))
-    if status == Milestone.Status.COMPLETED:
-        return queryset.filter(complete)
-    if status == Milestone.Status.NOT_STARTED:
-        return queryset.filter(started_count=0)
-    return queryset.filter(started_count__gt=0).exclude(complete)
+    """A commitment's status, as selectors.commitments_with_counts annotates it."""
+    return queryset.filter(status=status)
 
 
 def by_ogp_value(queryset, value):
@@ -106,10 +101,9 @@ class CommitmentFilter(django_filters.FilterSet):
     def sort(self, queryset, name, value):
         if self.form.cleaned_data.get("q") and value == "plan":
             return queryset  # best search matches first
+        # The annotated light (selectors.COMMITMENT_LIGHT), the most severe first.
         light = Case(
-            When(red_count__gt=0, then=Value(0)),
-            When(yellow_count__gt=0, then=Value(1)),
-            default=Value(2),
+            *(When(light=light, then=Value(-rank)) for light, rank in rules.SEVERITY.items()),
             output_field=IntegerField(),
         )
         orderings = {

@@ -9,6 +9,9 @@
 
 Dates are calendar days in the site's time zone: a milestone due on 30 June is overdue from
 00:00 on 1 July, Mexico City time.
+
+A commitment's light and status are derived from its milestones' in the database, where its
+lists are filtered and sorted: selectors.COMMITMENT_LIGHT and COMMITMENT_STATUS.
 """
 
 import datetime as dt
@@ -81,11 +84,6 @@ def assess_milestone(milestone, *, stale_after_days, now):
         stale_after_days=stale_after_days,
         now=now,
     )
-
-
-def worst(*signals):
-    """The most severe of some lights (a commitment is as late as its latest milestone)."""
-    return max(signals, key=SEVERITY.__getitem__, default=GREEN)
 
 
 # A state or an institution is red when at least this share of its milestones is red.

@@ -82,11 +82,11 @@ def institutions(request):
 
 @cached_public_page
 def commitment_detail(request, ogp_id):
+    today = timezone.localdate()
     try:
-        commitment = selectors.commitment_detail(ogp_id=ogp_id)
+        commitment = selectors.commitment_detail(ogp_id=ogp_id, today=today)
     except Commitment.DoesNotExist:
         raise Http404 from None
-    today = timezone.localdate()
     milestones = list(commitment.milestones.all())
     for m in milestones:
         m.days_overdue = (today - m.due_on).days if m.status != "completed" else 0
@@ -99,7 +99,7 @@ def commitment_detail(request, ogp_id):
         "average_progress": round(sum(m.progress for m in milestones) / len(milestones))
         if milestones
         else 0,
-        "light": selectors.rules.worst(*(m.signal for m in milestones)),
+        "light": commitment.light,
         "today": today,
     }
     return render(request, "public/commitment.html", context)
