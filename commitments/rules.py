@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
@@ -73,6 +74,26 @@ def assess(*, status, starts_on, due_on, last_activity_at, stale_after_days, now
         since = min(t for t in yellow_onsets if t <= now)
         return Assessment(YELLOW, False, False, True, since, min(red_onsets))
     return Assessment(GREEN, False, False, False, now, next_check_at)
+
+
+def is_overdue(*, signal, due_on, today):
+    """Overdue as the tracker shows it: red, and past its due date.
+
+    Read from the stored light, not from the date alone: from midnight until the stale job's
+    next run (every 15 minutes) a milestone due yesterday is past its date but still shown
+    yellow, and no page may count it overdue while it does not count it red. A completed
+    milestone is green, so never overdue. overdue_filter() is this rule for a query.
+    """
+    return signal == RED and due_on < today
+
+
+def days_overdue(*, signal, due_on, today):
+    return (today - due_on).days if is_overdue(signal=signal, due_on=due_on, today=today) else 0
+
+
+def overdue_filter(today, prefix=""):
+    """is_overdue() for the milestones reached through `prefix` (e.g. "milestones__")."""
+    return Q(**{f"{prefix}signal": RED, f"{prefix}due_on__lt": today})
 
 
 def assess_milestone(milestone, *, stale_after_days, now):

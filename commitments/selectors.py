@@ -40,7 +40,7 @@ COMPLETED = Milestone.Status.COMPLETED
 def _milestone_counts(prefix, today):
     """Aggregates over the milestones reached through `prefix` (e.g. "milestones__")."""
     done = Q(**{f"{prefix}status": COMPLETED})
-    overdue = Q(**{f"{prefix}due_on__lt": today}) & ~done
+    overdue = rules.overdue_filter(today, prefix)
     started = ~Q(**{f"{prefix}status": Milestone.Status.NOT_STARTED})
     return {
         "milestone_count": Count(f"{prefix}id", distinct=True),
@@ -248,7 +248,7 @@ def red_milestones(*, today, state=None):
         milestones = milestones.filter(commitment__action_plan__state=state)
     milestones = list(milestones)
     for m in milestones:
-        m.days_overdue = max((today - m.due_on).days, 0)
+        m.days_overdue = rules.days_overdue(signal=m.signal, due_on=m.due_on, today=today)
     return milestones
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from states.models import Organisation, State
 
-from . import charts, selectors
+from . import charts, rules, selectors
 from .cache import cached_public_page
 from .filters import CommitmentFilter
 from .models import Commitment
@@ -89,7 +89,7 @@ def commitment_detail(request, ogp_id):
         raise Http404 from None
     milestones = list(commitment.milestones.all())
     for m in milestones:
-        m.days_overdue = (today - m.due_on).days if m.status != "completed" else 0
+        m.days_overdue = rules.days_overdue(signal=m.signal, due_on=m.due_on, today=today)
     done = sum(1 for m in milestones if m.status == "completed")
     context = {
         "commitment": commitment,
