@@ -5,7 +5,15 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from commitments.models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate, Transition
+from commitments.models import (
+    OGP_VALUE_FIELDS,
+    ActionPlan,
+    Commitment,
+    Evidence,
+    Milestone,
+    StatusUpdate,
+    Transition,
+)
 from states.models import Organisation, State
 
 
@@ -41,10 +49,8 @@ class ActionPlanSerializer(serializers.ModelSerializer):
 
 
 class OgpValuesSerializer(serializers.Serializer):
-    access_to_information = serializers.BooleanField()
-    civic_participation = serializers.BooleanField()
-    public_accountability = serializers.BooleanField()
-    technology_and_innovation = serializers.BooleanField()
+    def get_fields(self):
+        return {name: serializers.BooleanField() for name in OGP_VALUE_FIELDS}
 
 
 class IrmSerializer(serializers.Serializer):

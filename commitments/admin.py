@@ -13,6 +13,7 @@ from states.models import State
 
 from . import importer, services
 from .models import (
+    OGP_VALUE_FIELDS,
     ActionPlan,
     Commitment,
     Evidence,
@@ -143,10 +144,7 @@ class CommitmentAdmin(admin.ModelAdmin):
         "action_plan__state",
         "action_plan",
         "theme",
-        "access_to_information",
-        "civic_participation",
-        "public_accountability",
-        "technology_and_innovation",
+        *OGP_VALUE_FIELDS,
         "irm_completion",
     )
     search_fields = ("ogp_id", "title", "short_title", "lead_institution__name", "theme")
@@ -156,17 +154,7 @@ class CommitmentAdmin(admin.ModelAdmin):
         (None, {"fields": ("action_plan", "number", "ogp_id", "title", "short_title", "theme")}),
         (_("Institutions"), {"fields": ("lead_institution", "supporting_institutions")}),
         (_("Content"), {"fields": ("problem", "status_quo", "objective", "description")}),
-        (
-            _("OGP values"),
-            {
-                "fields": (
-                    "access_to_information",
-                    "civic_participation",
-                    "public_accountability",
-                    "technology_and_innovation",
-                )
-            },
-        ),
+        (_("OGP values"), {"fields": OGP_VALUE_FIELDS}),
         (_("Dates"), {"fields": ("starts_on", "ends_on")}),
         (
             _("IRM assessment"),

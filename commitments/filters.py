@@ -7,14 +7,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from . import rules, search
-from .models import Commitment, Milestone
-
-OGP_VALUES = [
-    ("access_to_information", _("Access to information")),
-    ("civic_participation", _("Civic participation")),
-    ("public_accountability", _("Public accountability")),
-    ("technology_and_innovation", _("Technology and innovation")),
-]
+from .models import OGP_VALUES, Commitment, Milestone
 
 SORTS = [
     ("plan", _("Action plan")),

@@ -8,7 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments import demo
-from commitments.models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate
+from commitments.models import (
+    OGP_VALUE_FIELDS,
+    ActionPlan,
+    Commitment,
+    Evidence,
+    Milestone,
+    StatusUpdate,
+)
 from commitments.services import sha256_hex
 from states.models import Membership, Organisation, State, TransparencyBodyTerm
 
@@ -112,10 +119,7 @@ class Command(BaseCommand):
             "starts_on": row["starts_on"],
             "ends_on": row["ends_on"],
             "is_illustrative": demo.is_illustrative(row["ogp_id"]),
-            "access_to_information": "access_to_information" in values,
-            "civic_participation": "civic_participation" in values,
-            "public_accountability": "public_accountability" in values,
-            "technology_and_innovation": "technology_and_innovation" in values,
+            **{name: name in values for name in OGP_VALUE_FIELDS},
             "irm_potential_impact": "",
             "irm_potential_for_results": "",
             "irm_completion": "",
