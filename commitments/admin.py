@@ -1,5 +1,3 @@
-import hashlib
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from states.models import State
 
-from . import importer, services
+from . import importer, services, uploads
 from .models import (
     OGP_VALUE_FIELDS,
     ActionPlan,
@@ -249,12 +247,7 @@ class EvidenceAdminForm(forms.ModelForm):
             except ValidationError as error:
                 raise forms.ValidationError(error.message_dict["file"]) from None
             self.instance.content_type = file_type.content_type
-            self.instance.size = upload.size
-            digest = hashlib.sha256()
-            for chunk in upload.chunks():
-                digest.update(chunk)
-            upload.seek(0)
-            self.instance.sha256 = digest.hexdigest()
+            self.instance.sha256, self.instance.size = uploads.digest(upload)
             self.instance.original_filename = upload.name[:255]
         if bool(cleaned.get("url")) == bool(upload):
             raise forms.ValidationError(_("Give a file or a link: one of the two."))

@@ -1,7 +1,6 @@
 """Writes. Every change to milestones, their evidence and their traffic light goes through here."""
 
 import datetime as dt
-import hashlib
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,10 +29,6 @@ from .models import (
     Verification,
     evidence_upload_to,
 )
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _steps_for(milestone, assessment, *, now, cause):

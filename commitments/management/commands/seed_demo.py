@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments import demo
+from commitments.files import sha256_and_size
 from commitments.models import (
     OGP_VALUE_FIELDS,
     ActionPlan,
@@ -16,7 +17,6 @@ from commitments.models import (
     Milestone,
     StatusUpdate,
 )
-from commitments.services import sha256_hex
 from states.models import Membership, Organisation, State, TransparencyBodyTerm
 
 
@@ -213,7 +213,7 @@ class Command(BaseCommand):
                     organisation=orgs[org_name],
                     submitted_at=submitted_at,
                     original_filename=filename,
-                    sha256=sha256_hex(data),
+                    sha256=sha256_and_size([data])[0],
                 )
                 evidence.file.save(filename, ContentFile(data), save=False)
                 evidence.save()
