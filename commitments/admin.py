@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from states.models import State
 
 from . import importer, services, uploads
+from .cache import InvalidatesPublicPages
 from .models import (
     OGP_VALUE_FIELDS,
     ActionPlan,
@@ -71,7 +72,7 @@ class ImportPlanForm(forms.Form):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(admin.ModelAdmin):
+class ActionPlanAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("title", "state", "number", "starts_on", "ends_on", "status")
     list_filter = ("state", "status")
     search_fields = ("title",)
@@ -136,7 +137,7 @@ class ActionPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("ogp_id", "title", "action_plan", "lead_institution", "starts_on", "ends_on")
     list_filter = (
         "action_plan__state",
@@ -208,7 +209,7 @@ class StatusUpdateInline(AppendOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("__str__", "due_on", "status", "progress", "signal", "last_activity_at")
     list_filter = ("signal", "status", "commitment__action_plan__state")
     readonly_fields = ("signal", "signal_since", "next_check_at", *REPORTED_FIELDS)
@@ -255,7 +256,7 @@ class EvidenceAdminForm(forms.ModelForm):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     form = EvidenceAdminForm
     list_display = ("title", "kind", "milestone", "organisation", "submitted_at", "retracted_at")
     list_filter = ("kind", "milestone__commitment__action_plan__state", "retracted_at")

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from states.models import Organisation
 
 from . import services
-from .cache import bump_public_version
+from .cache import invalidate_public_pages
 from .models import OGP_VALUE_FIELDS, ActionPlan, Commitment, Milestone, StatusUpdate, Transition
 from .search import fold
 
@@ -505,8 +505,7 @@ def apply(state, layout, plan_data, commitments, milestones, *, user=None, now=N
             if progress:
                 progress(len(commitments) + j + 1, len(commitments) + len(milestones))
         Milestone.objects.bulk_create(fresh, batch_size=1000)
-        # Bulk inserts send no model signals: invalidate the cached public pages here.
-        bump_public_version()
+        invalidate_public_pages()
     return report
 
 

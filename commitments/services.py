@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ops import outbox
 
 from . import rules, rules_sql, uploads
-from .cache import bump_public_version
+from .cache import invalidate_public_pages
 from .models import (
     Evidence,
     HistoryEntry,
@@ -243,7 +243,7 @@ def flag_stale_milestones(*, now, batch_size=10_000, keep_transitions=True, in_d
             result.changed.update(batch.changed)
             if batch.changed:
                 # Per batch, so a run that fails half-way still invalidates what it committed.
-                bump_public_version()
+                invalidate_public_pages()
                 if keep_transitions:
                     result.transitions += list(
                         Transition.objects.filter(**batch.transitions).order_by(
@@ -276,7 +276,8 @@ def refresh_signal(milestone, *, now, cause, actor=None):
         # Whoever follows the milestone hears of it within seconds rather than at the beat's
         # next check; by name, since alerts depends on commitments and not the reverse.
         outbox.enqueue_once("alerts.process_transitions")
-    bump_public_version()
+    # The action that called this changed what the public pages show, light or not.
+    invalidate_public_pages()
     return transitions
 
 
@@ -614,4 +615,5 @@ def record_verification(*, milestone, membership, base_version, result, reason="
             milestone_version=locked.version,
             verification=verification,
         )
+        invalidate_public_pages()
     return verification

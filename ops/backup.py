@@ -373,9 +373,9 @@ def restore_backup(backup, *, force=False, log=print):
 
 
 def _invalidate_cached_pages(log):
-    from commitments.cache import bump_public_version
+    from commitments.cache import invalidate_public_pages
 
     try:
-        bump_public_version()
+        invalidate_public_pages()
     except Exception as error:  # noqa: BLE001 (the restore is done; the cache is secondary)
         log(f"Warning: could not invalidate cached public pages ({type(error).__name__}).")

@@ -55,8 +55,10 @@ def s3_endpoint():
 
 
 @pytest.fixture
-def demo(db):
-    call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
+def demo(db, django_capture_on_commit_callbacks):
+    # As committed: what it asked for at its commit (the cached pages' bump) is done.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 
 @pytest.fixture(autouse=True)

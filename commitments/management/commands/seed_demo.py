@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from commitments import demo
+from commitments.cache import invalidate_public_pages
 from commitments.files import sha256_and_size
 from commitments.models import (
     OGP_VALUE_FIELDS,
@@ -68,6 +69,7 @@ class Command(BaseCommand):
         seeder = Seeder()
         with transaction.atomic():
             self.seed(seeder)
+            invalidate_public_pages()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {seeder.created} rows created, {seeder.updated} updated."
