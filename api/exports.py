@@ -8,15 +8,15 @@ import json
 from django.db.models import Avg, Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Commitment, Milestone
+from commitments.importer import OGP_VALUES as OGP_VALUE_COLUMNS
+from commitments.models import OGP_VALUE_FIELDS, Commitment, Milestone
 
 CHUNK = 2000
 
 COMMITMENT_COLUMNS = [
     "ogp_id", "state", "inegi_code", "action_plan_number", "action_plan_title", "number",
     "title", "short_title", "lead_institution", "supporting_institutions", "theme",
-    "access_to_information", "civic_participation", "public_accountability",
-    "technology_and_innovation", "starts_on", "ends_on", "milestones", "milestones_completed",
+    *OGP_VALUE_FIELDS, "starts_on", "ends_on", "milestones", "milestones_completed",
     "milestones_red", "average_progress", "irm_potential_impact", "irm_potential_for_results",
     "irm_completion", "irm_did_it_open_government", "is_illustrative", "url",
 ]  # fmt: skip
@@ -98,10 +98,7 @@ def commitment_rows(*, base_url, state=None):
             "lead_institution": c.lead_institution.name,
             "supporting_institutions": "; ".join(c.supporter_names),
             "theme": c.theme,
-            "access_to_information": c.access_to_information,
-            "civic_participation": c.civic_participation,
-            "public_accountability": c.public_accountability,
-            "technology_and_innovation": c.technology_and_innovation,
+            **{name: getattr(c, name) for name in OGP_VALUE_FIELDS},
             "starts_on": c.starts_on.isoformat(),
             "ends_on": c.ends_on.isoformat(),
             "milestones": c.n_milestones,
@@ -136,10 +133,10 @@ def ogp_rows(*, base_url, state=None):
             "Lead Institution": c.lead_institution.name,
             "Supporting Institution(s)": "; ".join(c.supporter_names),
             "URL": base_url + c.get_absolute_url(),
-            "OGP Value Access To Information": "Yes" if c.access_to_information else "No",
-            "OGP Value Civic Participation": "Yes" if c.civic_participation else "No",
-            "OGP Value Public Accountability": "Yes" if c.public_accountability else "No",
-            "OGP Value Technology": "Yes" if c.technology_and_innovation else "No",
+            **{
+                column: "Yes" if getattr(c, name) else "No"
+                for column, name in OGP_VALUE_COLUMNS.items()
+            },
             "Specificity": "",
             "Potential Impact": IRM_LABELS.get(potential, ""),
             "Completion": IRM_LABELS.get(c.irm_completion, ""),

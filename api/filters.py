@@ -7,8 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from commitments import filtering as rules
 from commitments import search
-from commitments.filtering import OGP_VALUES
-from commitments.models import Commitment, Evidence, Milestone, StatusUpdate
+from commitments.models import OGP_VALUES, Commitment, Evidence, Milestone, StatusUpdate
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**31 - 1})

@@ -5,7 +5,15 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from commitments.models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate, Transition
+from commitments.models import (
+    OGP_VALUE_FIELDS,
+    ActionPlan,
+    Commitment,
+    Evidence,
+    Milestone,
+    StatusUpdate,
+    Transition,
+)
 from states.models import Organisation, State
 
 
@@ -41,10 +49,8 @@ class ActionPlanSerializer(serializers.ModelSerializer):
 
 
 class OgpValuesSerializer(serializers.Serializer):
-    access_to_information = serializers.BooleanField()
-    civic_participation = serializers.BooleanField()
-    public_accountability = serializers.BooleanField()
-    technology_and_innovation = serializers.BooleanField()
+    def get_fields(self):
+        return {name: serializers.BooleanField() for name in OGP_VALUE_FIELDS}
 
 
 class IrmSerializer(serializers.Serializer):
@@ -65,7 +71,8 @@ class CommitmentSerializer(serializers.ModelSerializer):
     completed_count = serializers.IntegerField(read_only=True)
     red_count = serializers.IntegerField(read_only=True)
     average_progress = serializers.FloatField(read_only=True, allow_null=True)
-    signal = serializers.SerializerMethodField()
+    # The commitment's light as commitments_with_counts annotates it.
+    signal = serializers.CharField(source="light", read_only=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -96,11 +103,6 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "signal",
             "url",
         ]
-
-    def get_signal(self, commitment) -> str:
-        if commitment.red_count:
-            return "red"
-        return "yellow" if commitment.yellow_count else "green"
 
     def get_url(self, commitment) -> str:
         return self.context["request"].build_absolute_uri(commitment.get_absolute_url())

@@ -1,5 +1,3 @@
-import hashlib
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from states.models import State
 
-from . import importer, services
+from . import importer, services, uploads
+from .cache import InvalidatesPublicPages
 from .models import (
+    OGP_VALUE_FIELDS,
     ActionPlan,
     Commitment,
     Evidence,
@@ -101,7 +101,7 @@ class ImportPlanForm(forms.Form):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(admin.ModelAdmin):
+class ActionPlanAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("title", "state", "number", "starts_on", "ends_on", "status")
     list_filter = ("state", "status")
     search_fields = ("title",)
@@ -167,16 +167,13 @@ class ActionPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(admin.ModelAdmin):
+class CommitmentAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("ogp_id", "title", "action_plan", "lead_institution", "starts_on", "ends_on")
     list_filter = (
         "action_plan__state",
         "action_plan",
         "theme",
-        "access_to_information",
-        "civic_participation",
-        "public_accountability",
-        "technology_and_innovation",
+        *OGP_VALUE_FIELDS,
         "irm_completion",
     )
     search_fields = ("ogp_id", "title", "short_title", "lead_institution__name", "theme")
@@ -186,17 +183,7 @@ class CommitmentAdmin(admin.ModelAdmin):
         (None, {"fields": ("action_plan", "number", "ogp_id", "title", "short_title", "theme")}),
         (_("Institutions"), {"fields": ("lead_institution", "supporting_institutions")}),
         (_("Content"), {"fields": ("problem", "status_quo", "objective", "description")}),
-        (
-            _("OGP values"),
-            {
-                "fields": (
-                    "access_to_information",
-                    "civic_participation",
-                    "public_accountability",
-                    "technology_and_innovation",
-                )
-            },
-        ),
+        (_("OGP values"), {"fields": OGP_VALUE_FIELDS}),
         (_("Dates"), {"fields": ("starts_on", "ends_on")}),
         (
             _("IRM assessment"),
@@ -215,7 +202,7 @@ class CommitmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "action_plan" in form.changed_data:
+        if change and form is not None and "action_plan" in form.changed_data:
             # Another plan may be another state, with another stale threshold.
             services.reassess(
                 obj.milestones.all(), now=timezone.now(), cause=Transition.Cause.PLAN_CHANGE
@@ -275,7 +262,7 @@ class StatusUpdateInline(AppendOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("__str__", "due_on", "status", "progress", "signal", "last_activity_at")
     list_filter = ("signal", "status", "commitment__action_plan__state")
     readonly_fields = (*DERIVED_FIELDS, *REPORTED_FIELDS)
@@ -321,12 +308,7 @@ class EvidenceAdminForm(forms.ModelForm):
             except ValidationError as error:
                 raise forms.ValidationError(error.message_dict["file"]) from None
             self.instance.content_type = file_type.content_type
-            self.instance.size = upload.size
-            digest = hashlib.sha256()
-            for chunk in upload.chunks():
-                digest.update(chunk)
-            upload.seek(0)
-            self.instance.sha256 = digest.hexdigest()
+            self.instance.sha256, self.instance.size = uploads.digest(upload)
             self.instance.original_filename = upload.name[:255]
         if bool(cleaned.get("url")) == bool(upload):
             raise forms.ValidationError(_("Give a file or a link: one of the two."))
@@ -334,7 +316,7 @@ class EvidenceAdminForm(forms.ModelForm):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     form = EvidenceAdminForm
     list_display = ("title", "kind", "milestone", "organisation", "submitted_at", "retracted_at")
     list_filter = ("kind", "milestone__commitment__action_plan__state", "retracted_at")

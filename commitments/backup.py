@@ -18,7 +18,6 @@ the configured storage, reads each one back and compares it with the manifest an
 """
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -32,8 +31,8 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
 from . import services
-from .cache import bump_public_version
-from .files import open_stored
+from .cache import invalidate_public_pages
+from .files import chunks_of, open_stored, sha256_and_size
 from .models import Evidence, Milestone, Transition
 
 FORMAT = "ogptracker-backup"
@@ -41,7 +40,6 @@ VERSION = 1
 MANIFEST = "manifest.json"
 DUMP = "database.dump"
 FILES = "files"
-CHUNK = 1024 * 1024
 
 # Django's OPTIONS for PostgreSQL that libpq also reads from the environment.
 LIBPQ_OPTIONS = {
@@ -113,11 +111,8 @@ def _run(args):
 
 
 def sha256_of(path):
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return sha256_and_size(chunks_of(handle))[0]
 
 
 def _safe_relative(name):
@@ -131,28 +126,28 @@ def _safe_relative(name):
 def _copy_from_storage(name, destination):
     """Copies a stored file to a local path; returns its size and SHA-256."""
     handle, _size = open_stored(name)
-    digest, size = hashlib.sha256(), 0
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         with open(destination, "wb") as out:
-            while chunk := handle.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
+            sha256, size = sha256_and_size(_written(chunks_of(handle), out))
     finally:
         handle.close()
-    return size, digest.hexdigest()
+    return size, sha256
+
+
+def _written(chunks, out):
+    """The chunks, each written to `out` as it passes: hashed and copied in one read."""
+    for chunk in chunks:
+        out.write(chunk)
+        yield chunk
 
 
 def _stored_sha256(name):
     handle, _size = open_stored(name)
-    digest = hashlib.sha256()
     try:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
+        return sha256_and_size(chunks_of(handle))[0]
     finally:
         handle.close()
-    return digest.hexdigest()
 
 
 def _write_backup(partial, pg_dump, now, log):
@@ -397,6 +392,6 @@ def _after_restore(log, *, now):
 
 def _invalidate_cached_pages(log):
     try:
-        bump_public_version()
+        invalidate_public_pages()
     except Exception as error:  # noqa: BLE001 (the restore is done; the cache is secondary)
         log(f"Warning: could not invalidate cached public pages ({type(error).__name__}).")

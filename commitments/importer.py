@@ -22,16 +22,15 @@ from django.utils.translation import gettext as _
 from states.models import Organisation
 
 from . import services
-from .cache import bump_public_version
-from .models import ActionPlan, Commitment, Milestone
+from .cache import invalidate_public_pages
+from .models import OGP_VALUE_FIELDS, ActionPlan, Commitment, Milestone
 from .search import fold
 
 OURS = [
     "plan_number", "plan_title", "plan_starts_on", "plan_ends_on", "ogp_id",
     "commitment_number", "commitment_title", "short_title", "lead_institution",
     "supporting_institutions", "theme", "problem", "objective", "description",
-    "access_to_information", "civic_participation", "public_accountability",
-    "technology_and_innovation", "commitment_starts_on", "commitment_ends_on",
+    *OGP_VALUE_FIELDS, "commitment_starts_on", "commitment_ends_on",
     "milestone_number", "milestone_title", "deliverable", "milestone_starts_on",
     "milestone_due_on",
 ]  # fmt: skip
@@ -45,17 +44,14 @@ OGP_REQUIRED = [
     "Commitment Unique Identifier", "Action Plan Number", "Commitment Number",
     "Commitment Title", "Lead Institution",
 ]  # fmt: skip
-VALUES = [
-    "access_to_information", "civic_participation", "public_accountability",
-    "technology_and_innovation",
-]  # fmt: skip
+# OGP's column for each value (exports write the same columns).
 OGP_VALUES = dict(
     zip(
         [
             "OGP Value Access To Information", "OGP Value Civic Participation",
             "OGP Value Public Accountability", "OGP Value Technology",
         ],
-        VALUES,
+        OGP_VALUE_FIELDS,
         strict=True,
     )
 )  # fmt: skip
@@ -260,7 +256,7 @@ def _validate_ours(check, state, rows):
             "description": check.text(line, row, "description"),
             "starts_on": check.date(line, row, "commitment_starts_on"),
             "ends_on": check.date(line, row, "commitment_ends_on"),
-            **{v: check.flag(line, row, v) for v in VALUES},
+            **{v: check.flag(line, row, v) for v in OGP_VALUE_FIELDS},
         }
         if (
             commitment["starts_on"]
@@ -490,7 +486,7 @@ def apply(state, layout, plan_data, commitments, milestones, *, now, user=None, 
             if progress:
                 progress(len(commitments) + j + 1, len(commitments) + len(milestones))
         Milestone.objects.bulk_create(fresh, batch_size=1000)
-        bump_public_version()
+        invalidate_public_pages()
     return report
 
 

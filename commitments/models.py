@@ -47,6 +47,18 @@ class ActionPlan(models.Model):
         return f"{self.title} ({self.starts_on.year}-{self.ends_on.year})"
 
 
+# The four OGP values, each by the name of the Commitment field that marks it, with the short
+# label filters show: the one list that the model, admin, filters, importer, exports and API
+# read.
+OGP_VALUES = [
+    ("access_to_information", _("Access to information")),
+    ("civic_participation", _("Civic participation")),
+    ("public_accountability", _("Public accountability")),
+    ("technology_and_innovation", _("Technology and innovation")),
+]
+OGP_VALUE_FIELDS = tuple(name for name, _label in OGP_VALUES)
+
+
 class Commitment(models.Model):
     """A commitment of an action plan, with OGP's template fields and the IRM assessment."""
 
@@ -168,13 +180,7 @@ class Commitment(models.Model):
     @property
     def ogp_values(self):
         """The OGP values this commitment is relevant to, as translated labels."""
-        names = [
-            "access_to_information",
-            "civic_participation",
-            "public_accountability",
-            "technology_and_innovation",
-        ]
-        return [self._meta.get_field(n).verbose_name for n in names if getattr(self, n)]
+        return [self._meta.get_field(n).verbose_name for n in OGP_VALUE_FIELDS if getattr(self, n)]
 
 
 class Signal(models.TextChoices):

@@ -9,17 +9,23 @@
 
 Dates are calendar days in the site's time zone: a milestone due on 30 June is overdue from
 00:00 on 1 July, Mexico City time.
+
+A commitment's light and status are derived from its milestones' in the database, where its
+lists are filtered and sorted: selectors.COMMITMENT_LIGHT and COMMITMENT_STATUS.
 """
 
 import datetime as dt
 import functools
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 SEVERITY = {GREEN: 0, YELLOW: 1, RED: 2}
 DUE_SOON_DAYS = 30
+# At risk once quiet for this share of the state's threshold (rules_sql receives it too).
+QUIET_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def assess(*, status, starts_on, due_on, last_activity_at, stale_after_days, now
     overdue_at = _midnight(due_on + dt.timedelta(days=1), tz)
     stale_at = quiet_from + threshold
     due_soon_at = _midnight(due_on - dt.timedelta(days=DUE_SOON_DAYS), tz)
-    quiet_at = quiet_from + threshold / 2
+    quiet_at = quiet_from + threshold * QUIET_SHARE
 
     red_onsets = [overdue_at, stale_at]
     yellow_onsets = [due_soon_at, quiet_at]
@@ -70,6 +76,26 @@ def assess(*, status, starts_on, due_on, last_activity_at, stale_after_days, now
     return Assessment(GREEN, False, False, False, now, next_check_at)
 
 
+def is_overdue(*, signal, due_on, today):
+    """Overdue as the tracker shows it: red, and past its due date.
+
+    Read from the stored light, not from the date alone: from midnight until the stale job's
+    next run (every 15 minutes) a milestone due yesterday is past its date but still shown
+    yellow, and no page may count it overdue while it does not count it red. A completed
+    milestone is green, so never overdue. overdue_filter() is this rule for a query.
+    """
+    return signal == RED and due_on < today
+
+
+def days_overdue(*, signal, due_on, today):
+    return (today - due_on).days if is_overdue(signal=signal, due_on=due_on, today=today) else 0
+
+
+def overdue_filter(today, prefix=""):
+    """is_overdue() for the milestones reached through `prefix` (e.g. "milestones__")."""
+    return Q(**{f"{prefix}signal": RED, f"{prefix}due_on__lt": today})
+
+
 def assess_milestone(milestone, *, stale_after_days, now):
     return assess(
         status=milestone.status,
@@ -79,11 +105,6 @@ def assess_milestone(milestone, *, stale_after_days, now):
         stale_after_days=stale_after_days,
         now=now,
     )
-
-
-def worst(*signals):
-    """The most severe of some lights (a commitment is as late as its latest milestone)."""
-    return max(signals, key=SEVERITY.__getitem__, default=GREEN)
 
 
 # A state or an institution is red when at least this share of its milestones is red.

@@ -10,17 +10,18 @@ Each step of `rules.assess`, as written here:
 
 - the four onsets: `overdue_at` (midnight after the due date), `stale_at` (the quiet clock's
   start plus the state's threshold), `due_soon_at` (midnight `DUE_SOON_DAYS` before the due
-  date) and `quiet_at` (the quiet clock's start plus half the threshold). The quiet clock
-  starts at the last activity or at the midnight of the planned start, whichever is later
-  (the activity on a tie, as Python's `max` keeps its first argument). Python adds a
-  `timedelta` to an aware datetime on its wall clock: to the activity, read from the
-  database in UTC, that is exact hours; to the start's midnight, in the site's zone, that is
-  calendar days (the two differ across a daylight-saving change, which Mexico had until
-  2022). So the threshold is added here as `interval '24 hours'` times the days, either to
-  the `timestamptz` of the activity (exact hours) or to the local `timestamp` of the start
-  (wall clock), never as `interval '1 day'`. Local times become instants with
-  `timestamp AT TIME ZONE <site zone>`, which is what `rules._midnight` does for every
-  midnight and noon of the site's zone (tested from 1970 to 2100; in a zone whose clocks
+  date) and `quiet_at` (the quiet clock's start plus `QUIET_SHARE` of the threshold); the
+  rules' constants are bound parameters taken from `rules` (`flag_batch_params`), never
+  written again here. The quiet clock starts at the last activity or at the midnight of the
+  planned start, whichever is later (the activity on a tie, as Python's `max` keeps its
+  first argument). Python adds a `timedelta` to an aware datetime on its wall clock: to the
+  activity, read from the database in UTC, that is exact hours; to the start's midnight, in
+  the site's zone, that is calendar days (the two differ across a daylight-saving change,
+  which Mexico had until 2022). So the threshold is added here as `interval '24 hours'`
+  times the days, either to the `timestamptz` of the activity (exact hours) or to the local
+  `timestamp` of the start (wall clock), never as `interval '1 day'`. Local times become
+  instants with `timestamp AT TIME ZONE <site zone>`, which is what `rules._midnight` does
+  for every midnight and noon of the site's zone (tested from 1970 to 2100; in a zone whose clocks
   went back at midnight the two would pick different sides of the repeated hour);
 - red when one red onset has passed, and since the earlier red onset (the earlier one has
   then passed too); yellow when one yellow onset has passed, since the earlier yellow onset,
@@ -64,12 +65,13 @@ onsets AS (
         END AS stale_at,
         (d.due_on - %(due_soon_days)s::integer)::timestamp AT TIME ZONE %(tz)s AS due_soon_at,
         CASE WHEN q.from_activity
-            THEN d.last_activity_at + d.stale_after_days * interval '12 hours'
-            ELSE (d.starts_on + d.stale_after_days * interval '12 hours') AT TIME ZONE %(tz)s
+            THEN d.last_activity_at + q.quiet_after
+            ELSE (d.starts_on + q.quiet_after) AT TIME ZONE %(tz)s
         END AS quiet_at
     FROM due AS d
     CROSS JOIN LATERAL (
-        SELECT d.last_activity_at >= d.starts_on::timestamp AT TIME ZONE %(tz)s AS from_activity
+        SELECT d.last_activity_at >= d.starts_on::timestamp AT TIME ZONE %(tz)s AS from_activity,
+            d.stale_after_days * %(quiet_share)s::float8 * interval '24 hours' AS quiet_after
     ) AS q
 ),
 assessed AS MATERIALIZED (
@@ -144,6 +146,9 @@ def flag_batch_params(*, now, after, size, cause=Transition.Cause.CLOCK):
         "size": size,
         "tz": settings.TIME_ZONE,
         "due_soon_days": rules.DUE_SOON_DAYS,
+        # Bound as float8 (PostgreSQL multiplies an interval by a float8); half of whole days
+        # is exact in microseconds, as in Python's timedelta.
+        "quiet_share": float(rules.QUIET_SHARE),
         "completed": Milestone.Status.COMPLETED,
         "green": rules.GREEN,
         "yellow": rules.YELLOW,

@@ -4,7 +4,20 @@ whatever the amount of data (tests/test_query_counts.py holds them to it)."""
 import datetime as dt
 from types import SimpleNamespace
 
-from django.db.models import Avg, Count, F, Max, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from states.models import Organisation, State
@@ -27,7 +40,7 @@ COMPLETED = Milestone.Status.COMPLETED
 def _milestone_counts(prefix, today):
     """Aggregates over the milestones reached through `prefix` (e.g. "milestones__")."""
     done = Q(**{f"{prefix}status": COMPLETED})
-    overdue = Q(**{f"{prefix}due_on__lt": today}) & ~done
+    overdue = rules.overdue_filter(today, prefix)
     started = ~Q(**{f"{prefix}status": Milestone.Status.NOT_STARTED})
     return {
         "milestone_count": Count(f"{prefix}id", distinct=True),
@@ -88,13 +101,32 @@ def state_summary(*, state, today):
     return _with_group_light([SimpleNamespace(**summary)])[0]
 
 
+# A commitment's light and status, derived from its milestones' counts (_milestone_counts):
+# the one definition, read by the state page, its filters and sort, the commitment page and
+# the API.
+COMMITMENT_LIGHT = Case(
+    # As late as its latest milestone.
+    When(red_count__gt=0, then=Value(rules.RED)),
+    When(yellow_count__gt=0, then=Value(rules.YELLOW)),
+    default=Value(rules.GREEN),
+)
+COMMITMENT_STATUS = Case(
+    # Completed when every milestone is (a commitment without milestones is not started);
+    # not started while none has started; in progress otherwise.
+    When(Q(milestone_count__gt=0, completed_count=F("milestone_count")), then=Value(COMPLETED)),
+    When(started_count=0, then=Value(Milestone.Status.NOT_STARTED)),
+    default=Value(Milestone.Status.IN_PROGRESS),
+)
+
+
 def commitments_with_counts(*, today):
-    """Commitments annotated with their milestone counts, average progress and next due date."""
+    """Commitments annotated with their milestone counts, average progress, next due date,
+    light and status."""
     return Commitment.objects.annotate(
         average_progress=Avg("milestones__progress"),
         next_due_on=Min("milestones__due_on", filter=~Q(milestones__status=COMPLETED)),
         **_milestone_counts("milestones__", today),
-    )
+    ).annotate(light=COMMITMENT_LIGHT, status=COMMITMENT_STATUS)
 
 
 def state_commitments(*, state, today):
@@ -108,15 +140,8 @@ def state_commitments(*, state, today):
 
 
 def with_commitment_lights(commitments):
-    """Sets .light (the worst of its milestones) and .status on each commitment of a page."""
+    """Sets .status_label on each commitment of a page (light and status are annotated)."""
     for c in commitments:
-        c.light = "red" if c.red_count else "yellow" if c.yellow_count else "green"
-        if c.milestone_count and c.completed_count == c.milestone_count:
-            c.status = COMPLETED
-        elif c.started_count == 0:
-            c.status = Milestone.Status.NOT_STARTED
-        else:
-            c.status = Milestone.Status.IN_PROGRESS
         c.status_label = Milestone.Status(c.status).label
     return commitments
 
@@ -178,8 +203,9 @@ def institution_scorecard(*, today, state=None):
     return rows
 
 
-def commitment_detail(*, ogp_id):
-    """One commitment with its milestones, their evidence, history and light changes."""
+def commitment_detail(*, ogp_id, today):
+    """One commitment with its counts and light, its milestones, their evidence, history and
+    light changes."""
     evidence = Evidence.objects.select_related("organisation", "submitted_by").order_by(
         "submitted_at", "pk"
     )
@@ -204,7 +230,8 @@ def commitment_detail(*, ogp_id):
         ),
     )
     return (
-        Commitment.objects.select_related("action_plan__state", "lead_institution")
+        commitments_with_counts(today=today)
+        .select_related("action_plan__state", "lead_institution")
         .prefetch_related("supporting_institutions", Prefetch("milestones", queryset=milestones))
         .get(ogp_id=ogp_id, action_plan__state__is_active=True)
     )
@@ -221,7 +248,7 @@ def red_milestones(*, today, state=None):
         milestones = milestones.filter(commitment__action_plan__state=state)
     milestones = list(milestones)
     for m in milestones:
-        m.days_overdue = max((today - m.due_on).days, 0)
+        m.days_overdue = rules.days_overdue(signal=m.signal, due_on=m.due_on, today=today)
     return milestones
 
 

@@ -5,12 +5,13 @@ starts with `<html`, not `%PDF-`. Office files are ZIP archives, told apart by t
 """
 
 import codecs
-import hashlib
 import zipfile
 from dataclasses import dataclass
 
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext_lazy as _
+
+from . import files
 
 HEAD_BYTES = 4096
 
@@ -173,14 +174,10 @@ def digest(upload):
     storage may read its content more than once or not through ``chunks()`` at all (an S3
     upload reads it to compute its own checksum, then again to send it).
     """
-    sha256 = hashlib.sha256()
-    size = 0
     upload.seek(0)
-    for chunk in upload.chunks():
-        sha256.update(chunk)
-        size += len(chunk)
+    sha256, size = files.sha256_and_size(upload.chunks())
     upload.seek(0)
-    return sha256.hexdigest(), size
+    return sha256, size
 
 
 class SizeLimitUploadHandler(FileUploadHandler):

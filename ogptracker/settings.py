@@ -90,7 +90,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _served_at():
+    """The address bin/run and bin/serve serve, from the HOST and PORT they read."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    # Served on all interfaces (a comparison, not a binding): links use the local one.
+    if host in ("0.0.0.0", "::"):  # noqa: S104  # nosec B104
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{os.environ.get('PORT') or '8000'}"
+
+
+# The public address, for links in emails and Atom ids: SITE_URL when set (production),
+# otherwise where `make run` serves (`PORT=8201 make run` links to port 8201).
+SITE_URL = (os.environ.get("SITE_URL") or _served_at()).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -334,21 +349,27 @@ CORS_URLS_REGEX = r"^/(api|datos)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
-# Email: SMTP when EMAIL_HOST is set, otherwise printed on the console.
 # Email: files in EMAIL_FILE_PATH when set (tests of a worker process read them), SMTP when
-# EMAIL_HOST is set, otherwise printed on the console.
+# EMAIL_HOST is set, otherwise printed on the console. EMAIL_DESTINATION says which, for
+# `make run` to tell at start (bin/run).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
 if EMAIL_FILE_PATH:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_DESTINATION = f"written as files to {EMAIL_FILE_PATH}/ (EMAIL_FILE_PATH)"
 elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_DESTINATION = f"sent by SMTP through {EMAIL_HOST}:{EMAIL_PORT} (EMAIL_HOST)"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    EMAIL_DESTINATION = (
+        "printed in this terminal by the worker, not sent (console backend; "
+        "EMAIL_FILE_PATH=var/mail keeps them as files, EMAIL_HOST sends them)"
+    )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OGP Tracker <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long a citizen's follow confirmation link works, in seconds.

@@ -105,14 +105,7 @@ class VerificationForm(forms.Form):
         help_text=_("Required to dispute. Public."),
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            cleaned.get("result") == Verification.Result.DISPUTED
-            and not cleaned.get("reason", "").strip()
-        ):
-            self.add_error("reason", _("Say why you dispute the reported status."))
-        return cleaned
+    # A dispute needs a reason: services.record_verification says so, in the reason field.
 
     def service_arguments(self):
         """The cleaned data as services.record_verification takes it."""

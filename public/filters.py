@@ -7,9 +7,9 @@ from django import forms
 from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from commitments import search
-from commitments.filtering import OGP_VALUES, by_ogp_value, by_status, only_red
-from commitments.models import Commitment, Milestone
+from commitments import rules, search
+from commitments.filtering import by_ogp_value, by_status, only_red
+from commitments.models import OGP_VALUES, Commitment, Milestone
 
 SORTS = [
     ("plan", _("Action plan")),
@@ -81,10 +81,9 @@ class CommitmentFilter(django_filters.FilterSet):
     def sort(self, queryset, name, value):
         if self.form.cleaned_data.get("q") and value == "plan":
             return queryset  # best search matches first
+        # The annotated light (selectors.COMMITMENT_LIGHT), the most severe first.
         light = Case(
-            When(red_count__gt=0, then=Value(0)),
-            When(yellow_count__gt=0, then=Value(1)),
-            default=Value(2),
+            *(When(light=light, then=Value(-rank)) for light, rank in rules.SEVERITY.items()),
             output_field=IntegerField(),
         )
         orderings = {

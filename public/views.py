@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments import files, selectors, uploads
+from commitments import files, rules, selectors, uploads
 from commitments.cache import cached_public_page
 from commitments.models import Commitment, Evidence
 from states.models import Organisation, State
@@ -84,14 +84,14 @@ def institutions(request):
 
 @cached_public_page
 def commitment_detail(request, ogp_id):
+    today = timezone.localdate()
     try:
-        commitment = selectors.commitment_detail(ogp_id=ogp_id)
+        commitment = selectors.commitment_detail(ogp_id=ogp_id, today=today)
     except Commitment.DoesNotExist:
         raise Http404 from None
-    today = timezone.localdate()
     milestones = list(commitment.milestones.all())
     for m in milestones:
-        m.days_overdue = (today - m.due_on).days if m.status != "completed" else 0
+        m.days_overdue = rules.days_overdue(signal=m.signal, due_on=m.due_on, today=today)
     done = sum(1 for m in milestones if m.status == "completed")
     context = {
         "commitment": commitment,
@@ -101,7 +101,7 @@ def commitment_detail(request, ogp_id):
         "average_progress": round(sum(m.progress for m in milestones) / len(milestones))
         if milestones
         else 0,
-        "light": selectors.rules.worst(*(m.signal for m in milestones)),
+        "light": commitment.light,
         "today": today,
     }
     return render(request, "public/commitment.html", context)

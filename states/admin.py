@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.utils import timezone
 
+# The public pages show states and organisations (commitments.cache keeps those pages).
+from commitments.cache import InvalidatesPublicPages
+
 from .models import Membership, Organisation, State, TransparencyBodyTerm
 
 
@@ -17,7 +20,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(State)
-class StateAdmin(admin.ModelAdmin):
+class StateAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("name", "inegi_code", "slug", "stale_after_days", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "slug", "inegi_code")
@@ -38,7 +41,7 @@ class StateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("name", "acronym", "kind", "state")
     list_filter = ("kind", "state")
     search_fields = ("name", "acronym")

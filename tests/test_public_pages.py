@@ -4,6 +4,9 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.test import RequestFactory
 from django.utils import timezone
 
 from commitments import services
@@ -16,9 +19,10 @@ MX = timezone.get_default_timezone()
 
 
 @pytest.fixture
-def lit(demo_unwatched):
+def lit(demo_unwatched, django_capture_on_commit_callbacks):
     """The demo with its traffic lights computed by the clock, as the worker does."""
-    services.flag_stale_milestones(now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.flag_stale_milestones(now=NOW)
 
 
 MONTHS = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre"
@@ -250,20 +254,28 @@ def test_inactive_state_is_hidden_everywhere(client, lit):
     assert "MXGTO" not in html_of(client, "/semaforo/")
 
 
-def test_a_change_is_visible_on_the_next_request(client, lit):
+def test_a_change_is_visible_on_the_next_request(
+    client, lit, django_user_model, django_capture_on_commit_callbacks
+):
     assert "Protocolo de anonimización" in html_of(client, "/compromisos/MXGTO9003/")
     commitment = Commitment.objects.get(ogp_id="MXGTO9003")
+    # Corrected in the admin, which invalidates the cached pages when its change commits.
+    model_admin = admin.site._registry[Commitment]
+    request = RequestFactory().post("/admin/")
+    request.user = django_user_model.objects.get(username="admin")
     commitment.title = "Título corregido por la administración"
-    commitment.save()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        model_admin.save_model(request, commitment, form=None, change=True)
     assert "Título corregido por la administración" in html_of(client, "/compromisos/MXGTO9003/")
     assert "Título corregido por la administración" in html_of(client, "/estados/guanajuato/")
 
 
-def test_the_stale_job_invalidates_cached_pages(client, lit):
+def test_the_stale_job_invalidates_cached_pages(client, lit, django_capture_on_commit_callbacks):
     guide = Milestone.objects.get(commitment__ogp_id="MXGTO9004", number=2)
     before = html_of(client, "/semaforo/")
     assert "Guía ciudadana sobre dónde presentar" not in before
-    services.flag_stale_milestones(now=day(dt.datetime(2026, 12, 16, 1, 0, tzinfo=MX)))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.flag_stale_milestones(now=day(dt.datetime(2026, 12, 16, 1, 0, tzinfo=MX)))
     guide.refresh_from_db()
     assert guide.signal == "red"
     assert "Guía ciudadana sobre dónde presentar" in html_of(client, "/semaforo/")

@@ -107,14 +107,6 @@ def test_next_check_is_never_in_the_past():
         assert a.next_check_at is None or a.next_check_at > now
 
 
-def test_worst_light():
-    from commitments.rules import worst
-
-    assert worst(GREEN, YELLOW, GREEN) == YELLOW
-    assert worst(YELLOW, RED) == RED
-    assert worst() == GREEN
-
-
 @pytest.mark.parametrize(
     ("red", "yellow", "total", "expected"),
     [(0, 0, 10, GREEN), (0, 1, 10, YELLOW), (1, 0, 10, YELLOW), (2, 0, 10, RED), (0, 0, 0, GREEN)],

@@ -28,6 +28,8 @@ print(json.dumps({
     "language": settings.LANGUAGE_CODE,
     "log_format": settings.LOG_FORMAT,
     "storage": settings.STORAGES["default"],
+    "site_url": settings.SITE_URL,
+    "email_destination": settings.EMAIL_DESTINATION,
 }))
 """
 
@@ -53,6 +55,10 @@ CONFIG_VARS = {
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SECRET_ACCESS_KEY_FILE",
     "AWS_DEFAULT_ACL",
+    "SITE_URL",
+    "HOST",
+    "PORT",
+    "EMAIL_FILE_PATH",
 }
 
 
@@ -194,3 +200,32 @@ def test_an_incomplete_evidence_storage_is_an_error(tmp_path, env, message):
     result = run_settings(tmp_path, **env)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "8201"}, "http://127.0.0.1:8201"),
+        ({"HOST": "192.168.1.20", "PORT": "9000"}, "http://192.168.1.20:9000"),
+        # Served on every interface: links go to this machine's own.
+        ({"HOST": "0.0.0.0", "PORT": "8201"}, "http://127.0.0.1:8201"),  # noqa: S104
+        ({"HOST": "::1"}, "http://[::1]:8000"),
+        # Set explicitly, it wins (production: the public name behind the proxy).
+        ({"SITE_URL": "https://ogp.example.org/", "PORT": "8201"}, "https://ogp.example.org"),
+    ],
+)
+def test_site_url_follows_host_and_port_unless_set(tmp_path, env, expected):
+    assert settings_of(tmp_path, **env)["site_url"] == expected
+
+
+def test_make_run_can_say_where_emails_go(tmp_path):
+    # bin/run prints EMAIL_DESTINATION at start.
+    console = settings_of(tmp_path)
+    assert console["email"].endswith("console.EmailBackend")
+    assert console["email_destination"].startswith("printed in this terminal")
+    files = settings_of(tmp_path, EMAIL_FILE_PATH=str(tmp_path / "mail"))
+    assert files["email"].endswith("filebased.EmailBackend")
+    assert files["email_destination"].startswith(f"written as files to {tmp_path / 'mail'}/")
+    smtp = settings_of(tmp_path, EMAIL_HOST="smtp.example.org")
+    assert smtp["email_destination"].startswith("sent by SMTP through smtp.example.org:587")

@@ -15,7 +15,6 @@ from .contributions import (
     record_verification,
     report_status,
     retract_evidence,
-    sha256_hex,
 )
 from .light import FlagResult, assess_new, flag_stale_milestones, reassess, refresh_light
 from .milestones import (
@@ -48,5 +47,4 @@ __all__ = [
     "revise_milestone",
     "save_new_milestone",
     "set_stale_threshold",
-    "sha256_hex",
 ]

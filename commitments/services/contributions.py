@@ -1,7 +1,6 @@
 """Contributors' actions: status reports, evidence and verifications, each in one transaction
 that writes its history and turns the light (`light.refresh_light`)."""
 
-import hashlib
 import os
 from urllib.parse import urlsplit
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import uploads
+from ..cache import invalidate_public_pages
 from ..models import (
     Evidence,
     HistoryEntry,
@@ -25,11 +25,6 @@ from ..models import (
     evidence_upload_to,
 )
 from .light import refresh_light
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
 
 # Contributor actions. Each takes the membership the person acts through (the permissions
 # module chooses it), writes its history entry in the same transaction, and turns the traffic
@@ -384,4 +379,5 @@ def record_verification(*, milestone, membership, base_version, result, reason="
             milestone_version=locked.version,
             verification=verification,
         )
+        invalidate_public_pages()
     return verification

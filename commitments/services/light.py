@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from ops import outbox
 
 from .. import rules, rules_sql
-from ..cache import bump_public_version
+from ..cache import invalidate_public_pages
 from ..models import Milestone, Transition
 
 
@@ -245,7 +245,7 @@ def flag_stale_milestones(
             result.changed.update(batch.changed)
             if batch.changed:
                 # Per batch, so a run that fails half-way still invalidates what it committed.
-                bump_public_version()
+                invalidate_public_pages()
 
 
 def reassess(milestones, *, now, cause):
@@ -292,5 +292,5 @@ def refresh_light(milestone, *, now, cause, actor=None):
         # Whoever follows the milestone hears of it within seconds rather than at the beat's
         # next check; by name, since alerts depends on commitments and not the reverse.
         outbox.enqueue_once("alerts.process_transitions")
-    bump_public_version()
+    invalidate_public_pages()
     return transitions

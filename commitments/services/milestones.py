@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from states.models import State
 
-from ..cache import bump_public_version
+from ..cache import invalidate_public_pages
 from ..models import HistoryEntry, Milestone, StatusUpdate, Transition
 from .light import assess_new, reassess, refresh_light
 
@@ -30,7 +30,7 @@ def save_new_milestone(milestone, *, now):
     with transaction.atomic():
         milestone.full_clean(validate_unique=False)
         milestone.save()
-        bump_public_version()
+        invalidate_public_pages()
     return milestone
 
 
@@ -147,7 +147,7 @@ def edit_milestone(*, milestone, changes, now, actor=None, organisation=None, no
         if RULE_INPUTS & set(changed):
             refresh_light(locked, now=now, cause=Transition.Cause.PLAN_CHANGE, actor=actor)
         else:
-            bump_public_version()
+            invalidate_public_pages()
     milestone.refresh_from_db()
     return locked
 

@@ -164,24 +164,29 @@ def test_a_verification_of_an_older_report_is_refused(gto, now):
     assert not Verification.objects.exists()
 
 
-def test_public_page_shows_status_beside_a_highlighted_dispute(client, gto, now):
+def test_public_page_shows_status_beside_a_highlighted_dispute(
+    client, gto, now, django_capture_on_commit_callbacks
+):
     gto.refresh_from_db()
-    services.record_verification(
-        milestone=gto,
-        membership=membership("osc.guanajuato"),
-        base_version=gto.version,
-        result="disputed",
-        reason="La guía no se ha publicado",
-        now=now,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_verification(
+            milestone=gto,
+            membership=membership("osc.guanajuato"),
+            base_version=gto.version,
+            result="disputed",
+            reason="La guía no se ha publicado",
+            now=now,
+        )
     html = client.get(reverse("public:commitment", kwargs={"ogp_id": "MXGTO9004"})).content
     html = html.decode()
     assert 'class="status-pair disputed"' in html
     assert "En disputa" in html
     assert "La guía no se ha publicado" in html
     assert "Colores del Rincón" in html
-    # A new government report makes the old verdict "awaiting verification", not current.
-    report(gto, progress=95, now=now)
+    # A new government report makes the old verdict "awaiting verification", not current
+    # (on the page as soon as the report commits).
+    with django_capture_on_commit_callbacks(execute=True):
+        report(gto, progress=95, now=now)
     html = client.get(reverse("public:commitment", kwargs={"ogp_id": "MXGTO9004"})).content
     assert 'class="status-pair disputed"' not in html.decode()
 

@@ -9,7 +9,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from commitments import services
+from commitments.cache import invalidate_public_pages
+from commitments.files import sha256_and_size
 from commitments.models import (
+    OGP_VALUE_FIELDS,
     ActionPlan,
     Commitment,
     Evidence,
@@ -106,6 +109,7 @@ class Command(BaseCommand):
             # Lights of what already existed, brought to `now` (new rows were assessed as
             # they were created).
             services.flag_stale_milestones(now=now)
+            invalidate_public_pages()
         when = timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
         self.stdout.write(
             self.style.SUCCESS(
@@ -168,10 +172,7 @@ class Command(BaseCommand):
             "starts_on": starts_on,
             "ends_on": ends_on,
             "is_illustrative": demo.is_illustrative(row["ogp_id"]),
-            "access_to_information": "access_to_information" in values,
-            "civic_participation": "civic_participation" in values,
-            "public_accountability": "public_accountability" in values,
-            "technology_and_innovation": "technology_and_innovation" in values,
+            **{name: name in values for name in OGP_VALUE_FIELDS},
             **row["irm"],
         }
         if row.get("illustrative_milestones"):
@@ -268,7 +269,7 @@ class Command(BaseCommand):
                 organisation=orgs[org_name],
                 submitted_at=evidence_at,
                 original_filename=filename,
-                sha256=services.sha256_hex(data),
+                sha256=sha256_and_size([data])[0],
             )
             evidence.file.save(filename, ContentFile(data), save=False)
             evidence.save()
