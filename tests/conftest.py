@@ -226,9 +226,14 @@ def demo_unwatched(demo):
     """The demo as the clock finds it after not watching (a plan loaded before its dates, the
     job stopped): every light last shown green and every milestone due for a check, so the
     next run records each light's change at its onset, as it did when it really happened."""
+    import datetime as dt
+
     from django.db.models import F
 
     from commitments.models import Milestone
     from tests.clock import NOW
 
-    Milestone.objects.update(signal="green", signal_since=F("last_activity_at"), next_check_at=NOW)
+    # Due a day before NOW, so a worker's clock finds them whatever the hour it runs.
+    Milestone.objects.update(
+        signal="green", signal_since=F("last_activity_at"), next_check_at=NOW - dt.timedelta(1)
+    )

@@ -138,7 +138,7 @@ def describe(pk):
 
 
 @pytest.mark.parametrize("moment", NOWS)
-def test_rules_in_sql_agree_with_rules_py_on_every_boundary(moment):
+def test_rules_in_sql_agree_with_rules_py_on_every_boundary(empty_db, moment):
     requires_postgresql()
     now = NOWS[moment]
     build_grid(now)

@@ -4,6 +4,28 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+class NullableForeignKey(migrations.AlterField):
+    """On PostgreSQL, only DROP NOT NULL (no scan, no rewrite): AlterField would also drop
+    and re-add the foreign key, validating it over the whole history table under lock."""
+
+    def _sql(self, model, nullable):
+        column = model._meta.get_field(self.name).column
+        action = "DROP NOT NULL" if nullable else "SET NOT NULL"
+        return f'ALTER TABLE "{model._meta.db_table}" ALTER COLUMN "{column}" {action}'
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        schema_editor.execute(self._sql(model, nullable=True))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        schema_editor.execute(self._sql(model, nullable=False))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -17,7 +39,7 @@ class Migration(migrations.Migration):
             name='action',
             field=models.CharField(choices=[('status_reported', 'Status reported'), ('evidence_added', 'Evidence added'), ('evidence_retracted', 'Evidence retracted'), ('verified', 'Status verified'), ('disputed', 'Status disputed'), ('rescheduled', 'Due date moved'), ('edited', 'Milestone edited')], max_length=30, verbose_name='action'),
         ),
-        migrations.AlterField(
+        NullableForeignKey(
             model_name='historyentry',
             name='organisation',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='history_entries', to='states.organisation', verbose_name='organisation'),

@@ -68,15 +68,15 @@ def test_whoever_causes_a_change_is_not_notified_of_it(people):
     milestone = f.milestone(
         ms("MXNLE0002", 1).commitment,
         number=99,
-        starts_on=dt.date(2026, 9, 1),
-        due_on=dt.date(2027, 3, 1),
+        starts_on=NOW.date() - dt.timedelta(days=90),
+        due_on=NOW.date() + dt.timedelta(days=90),
         last_activity_at=NOW,
     )
     commitment_services.flag_stale_milestones(now=NOW)
     milestone.refresh_from_db()
     assert milestone.signal == "green"
     later = NOW + dt.timedelta(hours=1)
-    Milestone.objects.filter(pk=milestone.pk).update(due_on=dt.date(2026, 11, 1))
+    Milestone.objects.filter(pk=milestone.pk).update(due_on=NOW.date() - dt.timedelta(days=30))
     milestone.refresh_from_db()
     (transition,) = [
         t
@@ -196,7 +196,7 @@ def test_two_concurrent_notifiers_claim_each_transition_once(django_user_model):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_digest_senders_email_each_person_once(demo):
+def test_two_concurrent_digest_senders_email_each_person_once(demo_unwatched):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent claims need PostgreSQL's row locks (set DATABASE_URL)")
     from django.core import mail

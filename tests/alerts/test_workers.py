@@ -29,7 +29,7 @@ def everything_notified():
     return transitions.exists() and not transitions.filter(notified_at=None).exists()
 
 
-def test_stale_job_to_digest_on_a_worker_over_redis(redis_url, demo):
+def test_stale_job_to_digest_on_a_worker_over_redis(redis_url, demo_unwatched):
     if redis_url != settings.CELERY_BROKER_URL:
         pytest.fail("the test process was started without REDIS_URL in its settings")
     from alerts.tasks import send_digests
@@ -112,7 +112,7 @@ def worker_with_beat(tmp_path, env):
         output.append(worker.communicate(timeout=60)[0])
 
 
-def test_stale_job_to_digest_on_the_filesystem_broker(tmp_path, demo):
+def test_stale_job_to_digest_on_the_filesystem_broker(tmp_path, demo_unwatched):
     """A worker process with beat on the embedded broker, as `make run` starts it."""
     env = worker_env(tmp_path)
     with worker_with_beat(tmp_path, env) as (worker, output):
@@ -137,7 +137,7 @@ def test_stale_job_to_digest_on_the_filesystem_broker(tmp_path, demo):
     assert nl["List-Unsubscribe"].strip().startswith("<http://127.0.0.1:8000/avisos/baja/")
 
 
-def test_the_beat_runs_the_stale_check_on_redis(tmp_path, redis_url, demo):
+def test_the_beat_runs_the_stale_check_on_redis(tmp_path, redis_url, demo_unwatched):
     """Nobody calls a task: the beat's schedule (every 2 s here) runs the stale check, and
     its commit queues the notices, all through Redis."""
     env = worker_env(tmp_path, REDIS_URL=redis_url, STALE_CHECK_SECONDS="2")
