@@ -96,7 +96,7 @@ def _served_at():
     """The address bin/run and bin/serve serve, from the HOST and PORT they read."""
     host = os.environ.get("HOST") or "127.0.0.1"
     # Served on all interfaces (a comparison, not a binding): links use the local one.
-    if host in ("0.0.0.0", "::"):  # noqa: S104
+    if host in ("0.0.0.0", "::"):  # noqa: S104  # nosec B104
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
