@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from commitments.models import Commitment, Milestone, Signal
+from commitments.models import Commitment, Light, Milestone
 from states.models import State
 
 from . import selectors
@@ -28,12 +28,12 @@ class _TrackerFeed(Feed):
         obj = entry.obj
         name = _milestone_name(obj.milestone)
         if entry.kind == "light":
-            if obj.new_signal == Signal.RED:
+            if obj.new_signal == Light.RED:
                 return _("Milestone turned red: %(milestone)s") % {"milestone": name}
             return _("Traffic light of %(milestone)s: %(old)s → %(new)s") % {
                 "milestone": name,
-                "old": Signal(obj.old_signal).label,
-                "new": Signal(obj.new_signal).label,
+                "old": Light(obj.old_signal).label,
+                "new": Light(obj.new_signal).label,
             }
         if entry.kind == "evidence":
             return _("New evidence for %(milestone)s: %(title)s") % {

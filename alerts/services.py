@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from commitments.models import Milestone, Signal, Transition
+from commitments.models import Light, Milestone, Transition
 from states.models import Membership
 
 from . import selectors, tokens
@@ -68,7 +68,7 @@ def _queue_transition(transition_id, *, now):
         "milestone__commitment__action_plan__state", "actor"
     ).get(pk=transition_id)
     milestone = transition.milestone
-    turned_red = transition.new_signal == Signal.RED
+    turned_red = transition.new_signal == Light.RED
     kind = Notification.Kind.TURNED_RED if turned_red else Notification.Kind.LIGHT_CHANGED
     notices = []
     if turned_red:
@@ -189,8 +189,8 @@ def _entry(notice, *, today):
     if notice.kind == Notification.Kind.DUE_SOON:
         entry["days_left"] = (milestone.due_on - today).days
     if notice.transition is not None:
-        entry["old_signal"] = Signal(notice.transition.old_signal).label
-        entry["new_signal"] = Signal(notice.transition.new_signal).label
+        entry["old_signal"] = Light(notice.transition.old_signal).label
+        entry["new_signal"] = Light(notice.transition.new_signal).label
     return entry
 
 

@@ -183,7 +183,7 @@ class Commitment(models.Model):
         return [self._meta.get_field(n).verbose_name for n in OGP_VALUE_FIELDS if getattr(self, n)]
 
 
-class Signal(models.TextChoices):
+class Light(models.TextChoices):
     GREEN = "green", _("Green: on track")
     YELLOW = "yellow", _("Yellow: at risk")
     RED = "red", _("Red: overdue or stale")
@@ -232,7 +232,7 @@ class Milestone(models.Model):
     )
     # The traffic light, kept by commitments.services (rules in commitments.rules).
     signal = models.CharField(
-        _("traffic light"), max_length=10, choices=Signal.choices, default=Signal.GREEN
+        _("traffic light"), max_length=10, choices=Light.choices, default=Light.GREEN
     )
     signal_since = models.DateTimeField(_("light since"))
     # When the light may next change by itself; the stale job reads only rows due here.
@@ -438,8 +438,8 @@ class Transition(models.Model):
         on_delete=models.PROTECT,
         related_name="transitions",
     )
-    old_signal = models.CharField(_("from"), max_length=10, choices=Signal.choices)
-    new_signal = models.CharField(_("to"), max_length=10, choices=Signal.choices)
+    old_signal = models.CharField(_("from"), max_length=10, choices=Light.choices)
+    new_signal = models.CharField(_("to"), max_length=10, choices=Light.choices)
     happened_at = models.DateTimeField(_("happened"))
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     cause = models.CharField(_("cause"), max_length=20, choices=Cause.choices)

@@ -111,7 +111,7 @@ def assess_milestone(milestone, *, stale_after_days, now):
 RED_SHARE = 0.2
 
 
-def aggregate_signal(*, red, yellow, total):
+def aggregate_light(*, red, yellow, total):
     """The light of a group of milestones (a state, an institution).
 
     Red when at least one milestone in five is red; yellow when any is red or yellow; green

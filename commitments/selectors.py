@@ -56,7 +56,7 @@ def _milestone_counts(prefix, today):
 
 def _with_group_light(rows):
     for row in rows:
-        row.light = rules.aggregate_signal(
+        row.light = rules.aggregate_light(
             red=row.red_count, yellow=row.yellow_count, total=row.milestone_count
         )
         row.completed_share = (

@@ -342,7 +342,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "MilestoneStatusEnum": "commitments.models.Milestone.Status",
-        "SignalEnum": "commitments.models.Signal",
+        "SignalEnum": "commitments.models.Light",
     },
 }
 CORS_URLS_REGEX = r"^/(api|datos)/.*$"

@@ -112,6 +112,6 @@ def test_next_check_is_never_in_the_past():
     [(0, 0, 10, GREEN), (0, 1, 10, YELLOW), (1, 0, 10, YELLOW), (2, 0, 10, RED), (0, 0, 0, GREEN)],
 )
 def test_light_of_a_group(red, yellow, total, expected):
-    from commitments.rules import aggregate_signal
+    from commitments.rules import aggregate_light
 
-    assert aggregate_signal(red=red, yellow=yellow, total=total) == expected
+    assert aggregate_light(red=red, yellow=yellow, total=total) == expected
