@@ -27,7 +27,7 @@ Each step of `rules.assess`, as written here:
   then passed too); yellow when one yellow onset has passed, since the earlier yellow onset,
   next check at the earlier red onset; green otherwise, since now, next check at the earliest
   onset; completed milestones are green, since now, never checked again by the clock;
-- one transition per change, as `services.light._steps_for` writes it for the clock: from the old
+- one transition per change, as `services.light._change_for` gives it for the clock: from the old
   light to the new one at the new light's onset (green to red included: the tracker never
   showed it yellow).
 """

@@ -7,7 +7,7 @@ half of it, a microsecond either side; the quiet clock starting at the planned s
 state thresholds, odd ones included; completed or not; each previous light; before and after
 Mexico's last daylight-saving change) is assessed by the job in SQL, and every light, light
 since, next check and transition is compared with what `rules.assess` and the transitions of
-`services.light._steps_for` give for the same row.
+`services.light._change_for` give for the same row.
 """
 
 import datetime as dt
@@ -121,10 +121,8 @@ def expected(now):
             changed[(row.signal, a.signal)] += 1
             since = a.since
         lights[row.pk] = (a.signal, utc(since), utc(a.next_check_at))
-        steps[row.pk] = [
-            (old, new, utc(at))
-            for old, new, at in services.light._steps_for(row, a, now=now, cause=clock)
-        ]
+        change = services.light._change_for(row, a, now=now, cause=clock)
+        steps[row.pk] = [(change[0], change[1], utc(change[2]))] if change else []
     return lights, steps, changed
 
 

@@ -20,8 +20,9 @@ from ..cache import invalidate_public_pages
 from ..models import Milestone, Transition
 
 
-def _steps_for(milestone, assessment, *, now, cause):
-    """The light change a fresh assessment implies, as (from, to, when it really happened).
+def _change_for(milestone, assessment, *, now, cause):
+    """The light change a fresh assessment implies, as (from, to, when it really happened), or
+    None when the light stays.
 
     One change of the light the tracker shows, whatever the rules say happened in between: a
     milestone last shown green that the clock finds past its red onset (a plan loaded late, or
@@ -30,24 +31,9 @@ def _steps_for(milestone, assessment, *, now, cause):
     """
     old, new = milestone.signal, assessment.signal
     if old == new:
-        return []
+        return None
     # A person's action changes the light when it happens; the clock, at the computed onset.
-    return [(old, new, assessment.since if cause == Transition.Cause.CLOCK else now)]
-
-
-def _transitions_for(milestone, assessment, *, now, cause, actor=None):
-    return [
-        Transition(
-            milestone_id=milestone.pk,
-            old_signal=a,
-            new_signal=b,
-            happened_at=at,
-            recorded_at=now,
-            cause=cause,
-            actor=actor,
-        )
-        for a, b, at in _steps_for(milestone, assessment, now=now, cause=cause)
-    ]
+    return old, new, assessment.since if cause == Transition.Cause.CLOCK else now
 
 
 def assess_new(milestone, *, now, stale_after_days=None):
@@ -187,10 +173,9 @@ def _flag_batch_in_python(*, now, after, size, cause):
         )
         # The clock's rule for when a change happened (at its onset) holds for every cause
         # here: a batch re-assesses what the rules say, not what a person did.
-        steps += [
-            (milestone.pk, a, b, at)
-            for a, b, at in _steps_for(milestone, assessment, now=now, cause=Transition.Cause.CLOCK)
-        ]
+        change = _change_for(milestone, assessment, now=now, cause=Transition.Cause.CLOCK)
+        if change:
+            steps.append((milestone.pk, *change))
         signal, since = milestone.signal, milestone.signal_since
         if assessment.signal != signal:
             changed[(signal, assessment.signal)] += 1
@@ -271,13 +256,20 @@ def reassess(milestones, *, now, cause):
 def refresh_light(milestone, *, now, cause, actor=None):
     """Re-assess one milestone after an action changed it; call inside the action's transaction.
 
-    The new light takes effect at once and its transition is written in the same transaction,
-    marked with the person who caused it so they are not notified of their own action.
+    The new light takes effect at once and its transition (returned; None when the light
+    stays) is written in the same transaction, marked with the person who caused it so they
+    are not notified of their own action.
     """
     stale_after_days = milestone.commitment.action_plan.state.stale_after_days
-    milestone.stale_after_days = stale_after_days
     assessment = rules.assess_milestone(milestone, stale_after_days=stale_after_days, now=now)
-    transitions = _transitions_for(milestone, assessment, now=now, cause=cause, actor=actor)
+    change = _change_for(milestone, assessment, now=now, cause=cause)
+    transition = None
+    if change:
+        old, new, at = change
+        transition = Transition.objects.create(
+            milestone_id=milestone.pk, old_signal=old, new_signal=new, happened_at=at,
+            recorded_at=now, cause=cause, actor=actor,
+        )  # fmt: skip
     if assessment.signal != milestone.signal:
         milestone.signal = assessment.signal
         milestone.signal_since = now
@@ -287,10 +279,9 @@ def refresh_light(milestone, *, now, cause, actor=None):
         signal_since=milestone.signal_since,
         next_check_at=milestone.next_check_at,
     )
-    Transition.objects.bulk_create(transitions)
-    if transitions:
+    if transition:
         # Whoever follows the milestone hears of it within seconds rather than at the beat's
         # next check; by name, since alerts depends on commitments and not the reverse.
         outbox.enqueue_once("alerts.process_transitions")
     invalidate_public_pages()
-    return transitions
+    return transition

@@ -78,13 +78,10 @@ def test_whoever_causes_a_change_is_not_notified_of_it(people):
     later = NOW + dt.timedelta(hours=1)
     Milestone.objects.filter(pk=milestone.pk).update(due_on=NOW.date() - dt.timedelta(days=30))
     milestone.refresh_from_db()
-    (transition,) = [
-        t
-        for t in commitment_services.refresh_light(
-            milestone, now=later, cause=Transition.Cause.PLAN_CHANGE, actor=official
-        )
-        if t.new_signal == "red"
-    ]
+    transition = commitment_services.refresh_light(
+        milestone, now=later, cause=Transition.Cause.PLAN_CHANGE, actor=official
+    )
+    assert transition.new_signal == "red"
     services.notify_transitions(now=later)
     told = set(Notification.objects.filter(transition=transition).values_list("user", flat=True))
     assert official.pk not in told
