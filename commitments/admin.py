@@ -109,6 +109,10 @@ class ActionPlanAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     inlines = [CommitmentInline]
     change_list_template = "admin/commitments/actionplan/change_list.html"
 
+    def get_readonly_fields(self, request, obj=None):
+        # Another state is another stale threshold for every milestone of the plan.
+        return ("state",) if obj is not None else ()
+
     def get_urls(self):
         extra = [
             path(
@@ -216,6 +220,8 @@ class CommitmentAdmin(InvalidatesPublicPages, admin.ModelAdmin):
             if not milestone_form.has_changed():
                 continue
             milestone = milestone_form.save(commit=False)
+            # The parent may have just been created: formset.save() would set this.
+            milestone.commitment = form.instance
             is_new = milestone.pk is None
             save_milestone(request, milestone, milestone_form)
             if is_new:
@@ -310,7 +316,8 @@ class EvidenceAdminForm(forms.ModelForm):
             self.instance.content_type = file_type.content_type
             self.instance.sha256, self.instance.size = uploads.digest(upload)
             self.instance.original_filename = upload.name[:255]
-        if bool(cleaned.get("url")) == bool(upload):
+        # Once recorded, the file or link is fixed (read-only): only new evidence chooses one.
+        if self.instance.pk is None and bool(cleaned.get("url")) == bool(upload):
             raise forms.ValidationError(_("Give a file or a link: one of the two."))
         return cleaned
 
@@ -329,6 +336,7 @@ class EvidenceAdmin(InvalidatesPublicPages, admin.ModelAdmin):
     # evidence of a completed milestone.
     RECORDED_FIELDS = (
         "milestone",
+        "file",
         "url",
         "submitted_by",
         "submitted_at",

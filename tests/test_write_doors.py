@@ -246,3 +246,46 @@ def test_imported_milestones_are_assessed_as_they_are_created(demo):
 def test_seed_assesses_every_light_with_its_now():
     call_command("seed_demo", force=True, now=NOW, stdout=io.StringIO())
     assert_lights_follow_the_rules(Milestone.objects.all(), NOW)
+
+
+def test_admin_adding_a_commitment_with_its_milestones_inline(admin_client):
+    plan = ms("MXGTO9004", 2).commitment.action_plan
+    url = reverse("admin:commitments_commitment_add")
+    data = form_data(admin_client.get(url))
+    data.update(
+        {
+            "action_plan": plan.pk,
+            "number": 42,
+            "ogp_id": "MXGTO9042",
+            "title": "Compromiso agregado en la administración",
+            "lead_institution": ms("MXGTO9004", 2).commitment.lead_institution.pk,
+            "starts_on": "2024-01-01",
+            "ends_on": "2027-06-30",
+            "milestones-TOTAL_FORMS": 1,
+            "milestones-0-number": 1,
+            "milestones-0-title": "Primer hito",
+            "milestones-0-starts_on": "2024-01-01",
+            "milestones-0-due_on": "2024-06-30",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    added = ms("MXGTO9042", 1)
+    assert added.signal == "red"  # due in 2024, not completed: overdue from the start
+    assert_lights_follow_the_rules(Milestone.objects.filter(pk=added.pk), timezone.now())
+
+
+def test_admin_edits_the_title_of_recorded_evidence_but_not_its_link(admin_client):
+    evidence = Evidence.objects.exclude(url="").first()
+    post_change(admin_client, "evidence", evidence, title="Título corregido", url="https://x.org")
+    evidence.refresh_from_db()
+    assert evidence.title == "Título corregido"
+    assert evidence.url != "https://x.org"
+
+
+def test_admin_cannot_move_a_plan_to_another_state(admin_client):
+    plan = ms("MXGTO9004", 2).commitment.action_plan
+    nl = State.objects.get(slug="nuevo-leon")
+    post_change(admin_client, "actionplan", plan, state=nl.pk)
+    plan.refresh_from_db()
+    assert plan.state.slug == "guanajuato"
