@@ -189,6 +189,25 @@ class Light(models.TextChoices):
     RED = "red", _("Red: overdue or stale")
 
 
+class LightReason(models.TextChoices):
+    """Why a milestone has its light (commitments.rules), beside the light's three values."""
+
+    ON_TRACK = "on_track", _("On track")
+    DUE_SOON = "due_soon", _("Due soon")
+    QUIET = "quiet", _("No activity for a while")
+    OVERDUE = "overdue", _("Overdue")
+    STALE = "stale", _("No activity by the government")
+    UNDATED = "undated", _("No due date")
+    COMPLETED = "completed", _("Completed")
+    COMPLETED_LATE = "completed_late", _("Completed late")
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Not verified")
+    VERIFIED = "verified", _("Verified")
+    DISPUTED = "disputed", _("Disputed")
+
+
 class Milestone(models.Model):
     class Status(models.TextChoices):
         # As reported by the state government.
@@ -205,8 +224,21 @@ class Milestone(models.Model):
     number = models.PositiveSmallIntegerField(_("order"))
     title = models.CharField(_("title"), max_length=300)
     deliverable = models.TextField(_("deliverable"), blank=True)
+
+    class DuePrecision(models.TextChoices):
+        DAY = "day", _("Day")
+        # Known only to the month: stored as the month's last day, when it falls due.
+        MONTH = "month", _("Month")
+
     starts_on = models.DateField(_("planned start"))
-    due_on = models.DateField(_("due date"))
+    # None when the plan gives no date: the milestone is then yellow, "undated".
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    due_precision = models.CharField(
+        _("due date precision"),
+        max_length=10,
+        choices=DuePrecision.choices,
+        default=DuePrecision.DAY,
+    )
     original_due_on = models.DateField(
         _("original due date"),
         null=True,
@@ -226,15 +258,35 @@ class Milestone(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     # The light's inputs and outputs have no defaults: whoever creates a milestone passes
     # `now`, and commitments.services assesses it in the same transaction.
+    # When it was added to the tracker (its activity clock starts there). Null only for rows
+    # older than the field whose loading the history did not tell.
+    created_at = models.DateTimeField(_("added"), null=True, blank=True, editable=False)
+    # Only the government side's work resets it (commitments.rules.resets_stale_clock).
     last_activity_at = models.DateTimeField(
-        _("last activity"),
-        help_text=_("Last status update or evidence; a milestone quiet for too long is stale."),
+        _("last government activity"),
+        help_text=_(
+            "Last status report that changed something, or evidence added by the government; "
+            "a milestone quiet for too long is stale."
+        ),
     )
     # The traffic light, kept by commitments.services (rules in commitments.rules).
     signal = models.CharField(
         _("traffic light"), max_length=10, choices=Light.choices, default=Light.GREEN
     )
     signal_since = models.DateTimeField(_("light since"))
+    light_reason = models.CharField(
+        _("reason for the light"),
+        max_length=20,
+        choices=LightReason.choices,
+        default=LightReason.ON_TRACK,
+    )
+    # Kept by commitments.services from verifications and the dispute thread.
+    verification_status = models.CharField(
+        _("verification"),
+        max_length=20,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.UNVERIFIED,
+    )
     # When the light may next change by itself; the stale job reads only rows due here.
     next_check_at = models.DateTimeField(_("next check"), null=True, blank=True)
 
@@ -258,7 +310,8 @@ class Milestone(models.Model):
                 name="milestone_progress_0_100",
             ),
             models.CheckConstraint(
-                condition=Q(due_on__gte=F("starts_on")), name="milestone_due_not_before_start"
+                condition=Q(due_on__isnull=True) | Q(due_on__gte=F("starts_on")),
+                name="milestone_due_not_before_start",
             ),
             # A completed milestone is fully done and says when; any other has no end date.
             models.CheckConstraint(
@@ -276,6 +329,15 @@ class Milestone(models.Model):
     @property
     def was_rescheduled(self):
         return self.original_due_on is not None and self.original_due_on != self.due_on
+
+    @property
+    def first_due_on(self):
+        """The due date of the plan as first published."""
+        return self.original_due_on or self.due_on
+
+    @property
+    def is_disputed(self):
+        return self.verification_status == VerificationStatus.DISPUTED
 
 
 def evidence_upload_to(instance, filename):
@@ -430,7 +492,16 @@ class Transition(models.Model):
         STATUS_UPDATE = "status_update", _("Status update")
         EVIDENCE = "evidence", _("Evidence")
         PLAN_CHANGE = "plan_change", _("Plan change")
+        RESCHEDULE = "reschedule", _("Due date moved")
+        # A state's threshold changed.
         RULE_CHANGE = "rule_change", _("Rule change")
+        # The tracker's method changed (commitments.methodology): never notified as news.
+        METHODOLOGY = "methodology", _("Change of method")
+        # audit_lights repaired a stored light: never notified, listed as a correction.
+        AUDIT = "audit", _("Correction")
+
+    # Causes that are not news about the milestone: nobody is notified of them.
+    QUIET_CAUSES = (Cause.METHODOLOGY, Cause.AUDIT)
 
     milestone = models.ForeignKey(
         Milestone,
@@ -547,6 +618,11 @@ class HistoryEntry(models.Model):
         DISPUTED = "disputed", _("Status disputed")
         RESCHEDULED = "rescheduled", _("Due date moved")
         EDITED = "edited", _("Milestone edited")
+        CHECKED = "checked", _("Checked, no changes")
+        DISPUTE_ANSWERED = "dispute_answered", _("Dispute answered")
+        DISPUTE_WITHDRAWN = "dispute_withdrawn", _("Dispute withdrawn")
+        DISPUTE_MAINTAINED = "dispute_maintained", _("Dispute maintained")
+        DISPUTE_SUPERSEDED = "dispute_superseded", _("Dispute closed by a new report")
 
     milestone = models.ForeignKey(
         Milestone,
@@ -590,3 +666,195 @@ class HistoryEntry(models.Model):
 
     def __str__(self):
         return f"{self.milestone}: {self.get_action_display()}"
+
+
+class Reschedule(models.Model):
+    """One move of a milestone's due date: the public record of moved goalposts. Append-only."""
+
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("milestone"),
+        on_delete=models.PROTECT,
+        related_name="reschedules",
+    )
+    old_due_on = models.DateField(_("previous due date"), null=True, blank=True)
+    new_due_on = models.DateField(_("new due date"), null=True, blank=True)
+    old_precision = models.CharField(
+        _("previous precision"), max_length=10, choices=Milestone.DuePrecision.choices
+    )
+    new_precision = models.CharField(
+        _("new precision"), max_length=10, choices=Milestone.DuePrecision.choices
+    )
+    # Moved after the date it moves had passed ("reprogramado después de vencer").
+    after_due = models.BooleanField(_("moved after falling due"), default=False)
+    # The entry of the public history, when a person moved it (an imported revision has none).
+    history_entry = models.OneToOneField(
+        "HistoryEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reschedule",
+    )
+    note = models.TextField(_("note"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    # None when an imported revision of the plan moved it on no organisation's behalf.
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="reschedules",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("time"), db_index=True)
+
+    class Meta:
+        ordering = ["milestone", "created_at", "id"]
+        verbose_name = _("reschedule")
+        verbose_name_plural = _("reschedules")
+
+    def __str__(self):
+        return f"{self.milestone}: {self.old_due_on} → {self.new_due_on}"
+
+    @property
+    def days_moved(self):
+        if self.old_due_on is None or self.new_due_on is None:
+            return None
+        return (self.new_due_on - self.old_due_on).days
+
+
+class Dispute(models.Model):
+    """A civil-society organisation's dispute of a reported status, with the right of reply.
+
+    open (awaiting the government's answer) → answered → withdrawn (the organisation is
+    satisfied) or maintained (it is not; the mark stays). A new status report by the
+    government closes it as superseded. Each step is a DisputeMessage and a history entry.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Awaiting an answer")
+        ANSWERED = "answered", _("Answered")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        MAINTAINED = "maintained", _("Maintained")
+        SUPERSEDED = "superseded", _("Superseded by a new report")
+
+    # While the dispute is in one of these, the milestone is marked "en disputa".
+    ACTIVE = (State.OPEN, State.ANSWERED, State.MAINTAINED)
+
+    milestone = models.ForeignKey(
+        Milestone,
+        verbose_name=_("milestone"),
+        on_delete=models.PROTECT,
+        related_name="disputes",
+    )
+    verification = models.OneToOneField(
+        Verification,
+        verbose_name=_("verification"),
+        on_delete=models.PROTECT,
+        related_name="dispute",
+    )
+    milestone_version = models.PositiveIntegerField(_("milestone version"))
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("disputed by"),
+        on_delete=models.PROTECT,
+        related_name="disputes",
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices)
+    opened_at = models.DateTimeField(_("opened"))
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # When the lead and supporting institutions were last reminded of an unanswered dispute.
+    reminded_at = models.DateTimeField(_("last reminder"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["milestone", "opened_at", "id"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        constraints = [
+            # One dispute in progress per milestone at a time.
+            models.UniqueConstraint(
+                fields=["milestone"],
+                condition=Q(state__in=["open", "answered", "maintained"]),
+                name="dispute_one_active_per_milestone",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.milestone}: {self.get_state_display()}"
+
+    @property
+    def is_active(self):
+        return self.state in self.ACTIVE
+
+
+class DisputeMessage(models.Model):
+    """One step of a dispute's thread: the reason, an answer, a rejoinder. Append-only."""
+
+    class Kind(models.TextChoices):
+        REASON = "reason", _("Reason for the dispute")
+        ANSWER = "answer", _("Government's answer")
+        WITHDRAWAL = "withdrawal", _("Dispute withdrawn")
+        REJOINDER = "rejoinder", _("Dispute maintained")
+        SUPERSEDED = "superseded", _("Closed by a new status report")
+
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("dispute"), on_delete=models.PROTECT, related_name="messages"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    text = models.TextField(_("text"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="dispute_messages",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("time"))
+    history_entry = models.OneToOneField(
+        "HistoryEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dispute_message",
+    )
+
+    class Meta:
+        ordering = ["dispute", "created_at", "id"]
+        verbose_name = _("dispute message")
+        verbose_name_plural = _("dispute messages")
+
+    def __str__(self):
+        return f"{self.dispute}: {self.get_kind_display()}"
+
+
+class AppliedMethodology(models.Model):
+    """Which version of the tracker's method (commitments.methodology) the lights follow."""
+
+    version = models.PositiveIntegerField(_("version"), primary_key=True)
+    applied_at = models.DateTimeField(_("applied"))
+    changed = models.PositiveIntegerField(_("lights changed"), default=0)
+
+    class Meta:
+        ordering = ["version"]
+        verbose_name = _("applied change of method")
+        verbose_name_plural = _("applied changes of method")
+
+    def __str__(self):
+        return f"v{self.version}"

@@ -24,9 +24,13 @@ Each step of `rules.assess`, as written here:
   for every midnight and noon of the site's zone (tested from 1970 to 2100; in a zone whose clocks
   went back at midnight the two would pick different sides of the repeated hour);
 - red when one red onset has passed, and since the earlier red onset (the earlier one has
-  then passed too); yellow when one yellow onset has passed, since the earlier yellow onset,
-  next check at the earlier red onset; green otherwise, since now, next check at the earliest
+  then passed too), checked again at the due date's onset while only stale; undated (no due
+  date: its date onsets are NULL, which LEAST skips and comparisons leave false) is yellow
+  since its planned start (or now), next check when stale; yellow when one yellow onset has
+  passed, since the earlier yellow onset, next check at the earlier red onset (or when a
+  quiet milestone becomes due soon); green otherwise, since now, next check at the earliest
   onset; completed milestones are green, since now, never checked again by the clock;
+- the reason, the first that holds of the order in `rules`;
 - one transition per change, as `services.light._change_for` gives it for the clock: from the old
   light to the new one at the new light's onset (green to red included: the tracker never
   showed it yellow).
@@ -45,8 +49,8 @@ from .models import ActionPlan, Commitment, Milestone, Transition
 # come from our models; every value is a bound parameter.
 FLAG_BATCH = """
 WITH due AS MATERIALIZED (
-    SELECT m.id, m.status, m.signal, m.starts_on, m.due_on, m.last_activity_at,
-        s.stale_after_days
+    SELECT m.id, m.status, m.signal, m.starts_on, m.due_on, m.completed_on,
+        m.last_activity_at, s.stale_after_days
     FROM {milestone} AS m
     JOIN {commitment} AS c ON c.id = m.commitment_id
     JOIN {plan} AS p ON p.id = c.action_plan_id
@@ -58,6 +62,9 @@ WITH due AS MATERIALIZED (
 ),
 onsets AS (
     SELECT d.id, d.signal, d.status = %(completed)s AS completed,
+        d.due_on IS NULL AS undated,
+        COALESCE(d.completed_on > d.due_on, false) AS completed_late,
+        d.starts_on::timestamp AT TIME ZONE %(tz)s AS start_at,
         (d.due_on + 1)::timestamp AT TIME ZONE %(tz)s AS overdue_at,
         CASE WHEN q.from_activity
             THEN d.last_activity_at + d.stale_after_days * interval '24 hours'
@@ -75,15 +82,20 @@ onsets AS (
     ) AS q
 ),
 assessed AS MATERIALIZED (
-    SELECT o.id, o.signal AS old_signal, l.new_signal,
-        CASE l.new_signal
-            WHEN %(red)s THEN LEAST(o.overdue_at, o.stale_at)
-            WHEN %(yellow)s THEN LEAST(o.due_soon_at, o.quiet_at)
+    SELECT o.id, o.signal AS old_signal, l.new_signal, l.new_reason,
+        CASE
+            WHEN l.new_signal = %(red)s THEN LEAST(o.overdue_at, o.stale_at)
+            WHEN l.new_signal = %(yellow)s AND o.undated THEN LEAST(%(now)s, o.start_at)
+            WHEN l.new_signal = %(yellow)s THEN LEAST(o.due_soon_at, o.quiet_at)
             ELSE %(now)s
         END AS new_since,
         CASE
-            WHEN o.completed OR l.new_signal = %(red)s THEN NULL
-            WHEN l.new_signal = %(yellow)s THEN LEAST(o.overdue_at, o.stale_at)
+            WHEN o.completed THEN NULL
+            WHEN l.new_signal = %(red)s THEN
+                CASE WHEN l.new_reason = %(overdue)s THEN NULL ELSE o.overdue_at END
+            WHEN l.new_reason = %(undated)s THEN o.stale_at
+            WHEN l.new_reason = %(due_soon)s THEN LEAST(o.overdue_at, o.stale_at)
+            WHEN l.new_signal = %(yellow)s THEN LEAST(o.overdue_at, o.stale_at, o.due_soon_at)
             ELSE LEAST(o.overdue_at, o.stale_at, o.due_soon_at, o.quiet_at)
         END AS new_next_check_at
     FROM onsets AS o
@@ -91,9 +103,20 @@ assessed AS MATERIALIZED (
         SELECT CASE
             WHEN o.completed THEN %(green)s
             WHEN %(now)s >= o.overdue_at OR %(now)s >= o.stale_at THEN %(red)s
+            WHEN o.undated THEN %(yellow)s
             WHEN %(now)s >= o.due_soon_at OR %(now)s >= o.quiet_at THEN %(yellow)s
             ELSE %(green)s
-        END AS new_signal
+        END AS new_signal,
+        CASE
+            WHEN o.completed AND o.completed_late THEN %(completed_late)s
+            WHEN o.completed THEN %(completed_reason)s
+            WHEN %(now)s >= o.overdue_at THEN %(overdue)s
+            WHEN %(now)s >= o.stale_at THEN %(stale)s
+            WHEN o.undated THEN %(undated)s
+            WHEN %(now)s >= o.due_soon_at THEN %(due_soon)s
+            WHEN %(now)s >= o.quiet_at THEN %(quiet)s
+            ELSE %(on_track)s
+        END AS new_reason
     ) AS l
 ),
 updated AS (
@@ -102,7 +125,8 @@ updated AS (
         signal_since = CASE
             WHEN a.new_signal <> a.old_signal THEN a.new_since ELSE m.signal_since
         END,
-        next_check_at = a.new_next_check_at
+        next_check_at = a.new_next_check_at,
+        light_reason = a.new_reason
     FROM assessed AS a
     WHERE m.id = a.id
 ),
@@ -153,5 +177,13 @@ def flag_batch_params(*, now, after, size, cause=Transition.Cause.CLOCK):
         "green": rules.GREEN,
         "yellow": rules.YELLOW,
         "red": rules.RED,
+        "on_track": rules.ON_TRACK,
+        "due_soon": rules.DUE_SOON,
+        "quiet": rules.QUIET,
+        "overdue": rules.OVERDUE,
+        "stale": rules.STALE,
+        "undated": rules.UNDATED,
+        "completed_reason": rules.COMPLETED,
+        "completed_late": rules.COMPLETED_LATE,
         "cause": cause,
     }

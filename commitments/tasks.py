@@ -29,7 +29,11 @@ logger = logging.getLogger(__name__)
     time_limit=25 * 60,
 )
 def flag_stale_milestones():
-    result = services.flag_stale_milestones(now=timezone.now())
+    now = timezone.now()
+    # A deploy that skipped `manage.py apply_methodology` is caught up here, before the clock
+    # records anything under the old method's lights.
+    services.apply_methodology(now=now)
+    result = services.flag_stale_milestones(now=now)
     logger.info(
         "Checked %d milestones, %d traffic-light changes: %s",
         result.checked,

@@ -2,11 +2,12 @@
 
 On PostgreSQL the job assesses each batch in one statement (`commitments.rules_sql`); the
 rules of `commitments.rules` stay the reference. Here a grid of milestones covering every
-boundary (due yesterday, today, in 30 and 31 days; activity exactly at the threshold and at
+boundary (due yesterday, today, in 30 and 31 days, or undated; completed early, on the day
+or late; activity exactly at the threshold and at
 half of it, a microsecond either side; the quiet clock starting at the planned start; several
 state thresholds, odd ones included; completed or not; each previous light; before and after
 Mexico's last daylight-saving change) is assessed by the job in SQL, and every light, light
-since, next check and transition is compared with what `rules.assess` and the transitions of
+since, next check, reason and transition is compared with what `rules.assess` and the transitions of
 `services.light._change_for` give for the same row.
 """
 
@@ -39,7 +40,8 @@ NOWS = {
     "autumn-2019": dt.datetime(2019, 11, 1, 0, 0, tzinfo=MX),
 }
 THRESHOLDS = [1, 7, 91, 180]  # days; 91 puts half the threshold at noon
-DUE_IN = [-400, -31, -30, -1, 0, 1, 29, 30, 31, 60, 400]  # days from today
+# Days from today; None for a milestone with no due date ("undated").
+DUE_IN = [-400, -31, -30, -1, 0, 1, 29, 30, 31, 60, 400, None]
 OLD_SIGNALS = [rules.GREEN, rules.YELLOW, rules.RED]
 OLD_SINCE = dt.datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -56,6 +58,8 @@ def requires_postgresql():
 def starts(today, due_on, days):
     """Planned starts: long before, so the threshold or half of it ends today, today, and
     the due date itself; never after the due date (a database constraint)."""
+    if due_on is None:
+        due_on = today + dt.timedelta(days=400)
     options = [
         due_on - dt.timedelta(days=700),
         today - dt.timedelta(days=days),
@@ -85,11 +89,13 @@ def build_grid(now):
         commitment = f.commitment(f.action_plan(state), f.organisation(state))
         number = itertools.count(1)
         for due_in, completed, old in itertools.product(DUE_IN, (False, True), OLD_SIGNALS):
-            due_on = today + dt.timedelta(days=due_in)
+            due_on = None if due_in is None else today + dt.timedelta(days=due_in)
             for starts_on in starts(today, due_on, days):
                 for last_activity_at in activities(now, starts_on, days):
                     n = next(number)
                     status = "completed" if completed else ("in_progress", "not_started")[n % 2]
+                    # Completed a day early, on the day, or a day late (completed_late).
+                    completed_on = (due_on or today) + dt.timedelta(days=n % 3 - 1)
                     rows.append(
                         Milestone(
                             commitment=commitment,
@@ -99,7 +105,7 @@ def build_grid(now):
                             due_on=due_on,
                             status=status,
                             progress=100 if completed else 50,
-                            completed_on=due_on if completed else None,
+                            completed_on=completed_on if completed else None,
                             last_activity_at=last_activity_at,
                             signal=old,
                             signal_since=OLD_SINCE,
@@ -120,10 +126,16 @@ def expected(now):
         if a.signal != row.signal:
             changed[(row.signal, a.signal)] += 1
             since = a.since
-        lights[row.pk] = (a.signal, utc(since), utc(a.next_check_at))
+        lights[row.pk] = (a.signal, utc(since), utc(a.next_check_at), a.reason)
         change = services.light._change_for(row, a, now=now, cause=clock)
         steps[row.pk] = [(change[0], change[1], utc(change[2]))] if change else []
     return lights, steps, changed
+
+
+def rules_reasons():
+    from commitments.models import LightReason
+
+    return LightReason.values
 
 
 def describe(pk):
@@ -143,17 +155,19 @@ def test_rules_in_sql_agree_with_rules_py_on_every_boundary(empty_db, moment):
     want_lights, want_steps, want_changed = expected(now)
     assert len(want_lights) > 5000
     # Every light and every kind of change appears in the grid.
-    assert {light for light, _, _ in want_lights.values()} == set(OLD_SIGNALS)
+    assert {light for light, *_ in want_lights.values()} == set(OLD_SIGNALS)
     assert len(want_changed) == 6
 
     result = services.flag_stale_milestones(now=now, batch_size=1000, in_database=True)
 
     assert result.checked == len(want_lights)
     assert result.changed == want_changed
+    # Every reason appears too.
+    assert {reason for *_, reason in want_lights.values()} == set(rules_reasons())
     got_lights = {
-        pk: (signal, utc(since), utc(next_check))
-        for pk, signal, since, next_check in Milestone.objects.values_list(
-            "pk", "signal", "signal_since", "next_check_at"
+        pk: (signal, utc(since), utc(next_check), reason)
+        for pk, signal, since, next_check, reason in Milestone.objects.values_list(
+            "pk", "signal", "signal_since", "next_check_at", "light_reason"
         )
     }
     wrong = [pk for pk in want_lights if got_lights[pk] != want_lights[pk]]

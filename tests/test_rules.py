@@ -115,3 +115,77 @@ def test_light_of_a_group(red, yellow, total, expected):
     from commitments.rules import aggregate_light
 
     assert aggregate_light(red=red, yellow=yellow, total=total) == expected
+
+
+# Method 2: reasons, undated and month-only dates, late completions, the clock's reset.
+
+
+def test_every_light_carries_its_reason():
+    from commitments import rules
+
+    assert light(at(2026, 4, 1)).reason == rules.ON_TRACK
+    assert light(at(2026, 6, 1)).reason == rules.DUE_SOON
+    assert light(at(2026, 7, 1, 0)).reason == rules.OVERDUE
+    quiet = light(at(2026, 6, 20), due_on=dt.date(2027, 6, 30))
+    assert (quiet.signal, quiet.reason) == (YELLOW, rules.QUIET)
+    assert quiet.next_check_at == dt.datetime(2026, 9, 11, 12, tzinfo=MX)  # stale then
+    # A quiet milestone is looked at again the day it comes within 30 days of its due date,
+    # when its reason becomes "due soon", if that comes before it would turn stale.
+    soon = light(at(2026, 6, 20), due_on=dt.date(2026, 8, 31))
+    assert (soon.reason, soon.next_check_at) == (rules.QUIET, dt.datetime(2026, 8, 1, tzinfo=MX))
+    stale = light(at(2026, 9, 12, 13), due_on=dt.date(2027, 6, 30))
+    assert (stale.signal, stale.reason) == (RED, rules.STALE)
+    # ... and once more when it falls due, when its reason becomes "overdue".
+    assert stale.next_check_at == dt.datetime(2027, 7, 1, tzinfo=MX)
+
+
+def test_undated_is_yellow_never_green_and_red_once_stale():
+    from commitments import rules
+
+    a = light(at(2026, 3, 16), due_on=None)
+    assert (a.signal, a.reason) == (YELLOW, rules.UNDATED)
+    assert a.next_check_at == at(2026, 3, 15) + dt.timedelta(days=180)
+    b = light(at(2026, 9, 12), due_on=None)
+    assert (b.signal, b.reason, b.stale) == (RED, rules.STALE, True)
+    assert light(at(2026, 9, 12), due_on=None, status="completed").signal == GREEN
+
+
+def test_completed_after_the_due_date_is_green_but_late():
+    from commitments import rules
+
+    late = light(at(2026, 9, 1), status="completed", completed_on=dt.date(2026, 8, 31))
+    assert (late.signal, late.reason) == (GREEN, rules.COMPLETED_LATE)
+    on_time = light(at(2026, 9, 1), status="completed", completed_on=dt.date(2026, 6, 30))
+    assert on_time.reason == rules.COMPLETED
+    days = rules.days_late(
+        status="completed", due_on=dt.date(2026, 6, 30), completed_on=dt.date(2026, 8, 31),
+        signal=GREEN, today=dt.date(2026, 9, 1),
+    )  # fmt: skip
+    assert days == 62
+    assert rules.days_late(
+        status="completed", due_on=dt.date(2026, 6, 30), completed_on=dt.date(2026, 6, 30),
+        signal=GREEN, today=dt.date(2026, 9, 1),
+    ) is None  # fmt: skip
+    open_late = rules.days_late(
+        status="in_progress", due_on=dt.date(2026, 6, 30), completed_on=None, signal=RED,
+        today=dt.date(2026, 7, 3),
+    )  # fmt: skip
+    assert open_late == 3
+
+
+def test_a_month_only_date_falls_due_at_the_end_of_the_month():
+    from commitments.rules import normalise_due
+
+    assert normalise_due(dt.date(2027, 2, 1), "month") == dt.date(2027, 2, 28)
+    assert normalise_due(dt.date(2028, 2, 10), "month") == dt.date(2028, 2, 29)
+    assert normalise_due(dt.date(2027, 12, 5), "month") == dt.date(2027, 12, 31)
+    assert normalise_due(dt.date(2027, 12, 5), "day") == dt.date(2027, 12, 5)
+    assert normalise_due(None, "month") is None
+
+
+def test_only_the_governments_work_resets_the_clock():
+    from commitments.rules import resets_stale_clock
+
+    assert resets_stale_clock(by_government=True, changes_something=True)
+    assert not resets_stale_clock(by_government=True, changes_something=False)
+    assert not resets_stale_clock(by_government=False, changes_something=True)

@@ -15,7 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from commitments import importer, rules
-from commitments.models import Evidence, HistoryEntry, Milestone, StatusUpdate, Transition
+from commitments.models import (
+    Evidence,
+    HistoryEntry,
+    Milestone,
+    Reschedule,
+    StatusUpdate,
+    Transition,
+)
 from states.models import State
 from tests.clock import NOW, day
 
@@ -111,12 +118,22 @@ def test_admin_moving_a_due_date_reassesses_keeps_the_first_date_and_names_the_s
     )
     entry = HistoryEntry.objects.get(milestone=late, action=HistoryEntry.Action.RESCHEDULED)
     assert (entry.author, entry.status_update) == (admin_client.staff, moved)
-    change = Transition.objects.get(milestone=late, cause=Transition.Cause.PLAN_CHANGE)
+    change = Transition.objects.get(milestone=late, cause=Transition.Cause.RESCHEDULE)
     assert (change.old_signal, change.new_signal, change.actor) == (
         "red",
         "yellow",
         admin_client.staff,
     )
+    # The moved goalpost: after the date had passed, by the staff, on no organisation's behalf.
+    move = Reschedule.objects.filter(milestone=late).latest("created_at")
+    assert (move.old_due_on, move.new_due_on, move.after_due, move.organisation) == (
+        day(dt.date(2026, 9, 30)),
+        new_due,
+        True,
+        None,
+    )
+    assert move.history_entry == entry
+    assert entry.summary == "Due date changed by the site's staff."
 
 
 def test_admin_keeps_the_first_due_date_of_a_milestone_never_moved(admin_client):

@@ -2,7 +2,9 @@
 
 - `light`: the engine that keeps each stored light equal to the rules at `now`;
 - `milestones`: the plan itself (milestones created, rescheduled, edited; thresholds);
-- `contributions`: contributors' status reports, evidence and verifications.
+- `contributions`: contributors' status reports, evidence and verifications;
+- `disputes`: the right of reply once a status is disputed;
+- `methodology`: stored lights brought up to a new version of the method.
 """
 
 from .contributions import (
@@ -16,7 +18,9 @@ from .contributions import (
     report_status,
     retract_evidence,
 )
+from .disputes import answer_dispute, close_dispute
 from .light import FlagResult, assess_new, flag_stale_milestones, reassess, refresh_light
+from .methodology import apply_methodology, mark_current
 from .milestones import (
     create_milestone,
     edit_milestone,
@@ -31,11 +35,15 @@ __all__ = [
     "StaleVersion",
     "add_file_evidence",
     "add_link_evidence",
+    "answer_dispute",
+    "apply_methodology",
+    "close_dispute",
     "assess_new",
     "check_upload",
     "create_milestone",
     "edit_milestone",
     "flag_stale_milestones",
+    "mark_current",
     "oversize_error",
     "reassess",
     "record_staff_evidence",

@@ -13,15 +13,21 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import uploads
+from ops import outbox
+from states.models import Organisation
+
+from .. import rules, uploads
 from ..cache import invalidate_public_pages
 from ..models import (
+    Dispute,
+    DisputeMessage,
     Evidence,
     HistoryEntry,
     Milestone,
     StatusUpdate,
     Transition,
     Verification,
+    VerificationStatus,
     evidence_upload_to,
 )
 from .light import refresh_light
@@ -68,6 +74,45 @@ def _refuse_if_stale(locked, base_version):
         raise StaleVersion(locked, newer)
 
 
+def is_government(organisation):
+    return organisation.kind == Organisation.Kind.GOVERNMENT
+
+
+def _active_dispute(milestone):
+    return (
+        Dispute.objects.select_for_update()
+        .filter(milestone=milestone, state__in=Dispute.ACTIVE)
+        .first()
+    )
+
+
+def _supersede_dispute(locked, *, membership, now):
+    """A new status report by the government closes the dispute of the previous one."""
+    dispute = _active_dispute(locked)
+    if dispute is None:
+        return None
+    dispute.state = Dispute.State.SUPERSEDED
+    dispute.closed_at = now
+    dispute.save(update_fields=["state", "closed_at"])
+    entry = HistoryEntry.objects.create(
+        milestone=locked,
+        action=HistoryEntry.Action.DISPUTE_SUPERSEDED,
+        author=membership.user,
+        organisation=membership.organisation,
+        created_at=now,
+        milestone_version=locked.version,
+    )
+    DisputeMessage.objects.create(
+        dispute=dispute,
+        kind=DisputeMessage.Kind.SUPERSEDED,
+        author=membership.user,
+        organisation=membership.organisation,
+        created_at=now,
+        history_entry=entry,
+    )
+    return dispute
+
+
 def _live_evidence(milestone):
     return Evidence.objects.filter(milestone=milestone, retracted_at__isnull=True)
 
@@ -84,9 +129,14 @@ def report_status(
     note="",
     now,
 ):
-    """An official reports a milestone's status, progress and actual dates."""
+    """An official reports a milestone's status, progress and actual dates.
+
+    A report that changes none of them ("sin cambios") is recorded as a check of the
+    milestone (rules.resets_stale_clock says why it does not reset the clock).
+    """
     _check_acts_in_state(membership, milestone)
     today = timezone.localdate(now)
+    explicit_end = completed_on is not None
     errors = {}
     if status == Milestone.Status.COMPLETED:
         progress = 100
@@ -112,6 +162,9 @@ def report_status(
     with transaction.atomic():
         locked = _lock(milestone)
         _refuse_if_stale(locked, base_version)
+        if status == Milestone.Status.COMPLETED and locked.status == status and not explicit_end:
+            # Still completed, on the day already reported.
+            completed_on = locked.completed_on
         if status == Milestone.Status.COMPLETED and not _live_evidence(locked).exists():
             raise ValidationError(
                 {
@@ -121,6 +174,11 @@ def report_status(
                     )
                 }
             )
+        before = (locked.status, locked.progress, locked.started_on, locked.completed_on)
+        changes_something = before != (status, progress, started_on, completed_on)
+        # A report that changes nothing is a check: recorded and shown, but it is not a new
+        # version (a verdict on the status still holds), and it does not reset the clock.
+        version = locked.version + 1 if changes_something else locked.version
         update = StatusUpdate.objects.create(
             milestone=locked,
             old_status=locked.status,
@@ -131,31 +189,36 @@ def report_status(
             new_due_on=locked.due_on,
             new_started_on=started_on,
             new_completed_on=completed_on,
-            version=locked.version + 1,
+            version=version,
             note=note,
             author=membership.user,
             organisation=membership.organisation,
             created_at=now,
         )
-        locked.status = status
-        locked.progress = progress
-        locked.started_on = started_on
-        locked.completed_on = completed_on if status == Milestone.Status.COMPLETED else None
-        locked.version += 1
-        locked.last_activity_at = now
-        locked.save(
-            update_fields=[
-                "status",
-                "progress",
-                "started_on",
-                "completed_on",
-                "version",
-                "last_activity_at",
-            ]
-        )
+        if changes_something:
+            locked.status = status
+            locked.progress = progress
+            locked.started_on = started_on
+            locked.completed_on = completed_on if status == Milestone.Status.COMPLETED else None
+            locked.version = version
+            fields = ["status", "progress", "started_on", "completed_on", "version"]
+            if rules.resets_stale_clock(
+                by_government=is_government(membership.organisation), changes_something=True
+            ):
+                locked.last_activity_at = now
+                fields.append("last_activity_at")
+            if locked.verification_status != VerificationStatus.UNVERIFIED:
+                # A verdict judged the previous report; the new one awaits its own.
+                locked.verification_status = VerificationStatus.UNVERIFIED
+                fields.append("verification_status")
+            locked.save(update_fields=fields)
         HistoryEntry.objects.create(
             milestone=locked,
-            action=HistoryEntry.Action.STATUS_REPORTED,
+            action=(
+                HistoryEntry.Action.STATUS_REPORTED
+                if changes_something
+                else HistoryEntry.Action.CHECKED
+            ),
             summary=note,
             author=membership.user,
             organisation=membership.organisation,
@@ -163,7 +226,13 @@ def report_status(
             milestone_version=locked.version,
             status_update=update,
         )
-        refresh_light(locked, now=now, cause=Transition.Cause.STATUS_UPDATE, actor=membership.user)
+        if changes_something:
+            _supersede_dispute(locked, membership=membership, now=now)
+            refresh_light(
+                locked, now=now, cause=Transition.Cause.STATUS_UPDATE, actor=membership.user
+            )
+        else:
+            invalidate_public_pages()
     return update
 
 
@@ -172,8 +241,9 @@ def _record_evidence(evidence, *, author, organisation, now):
     evidence.milestone = milestone
     evidence.full_clean(exclude=["file", "milestone", "organisation", "submitted_by"])
     evidence.save()
-    milestone.last_activity_at = now
-    milestone.save(update_fields=["last_activity_at"])
+    if rules.resets_stale_clock(by_government=is_government(organisation), changes_something=True):
+        milestone.last_activity_at = now
+        milestone.save(update_fields=["last_activity_at"])
     HistoryEntry.objects.create(
         milestone=milestone,
         action=HistoryEntry.Action.EVIDENCE_ADDED,
@@ -354,6 +424,17 @@ def record_verification(*, milestone, membership, base_version, result, reason="
             raise ValidationError(
                 {"result": _("You reported this status yourself: someone else must verify it.")}
             )
+        dispute = _active_dispute(locked)
+        disputed = result == Verification.Result.DISPUTED
+        if disputed and dispute is not None:
+            raise ValidationError(
+                {
+                    "result": _(
+                        "This status is already disputed: follow the dispute's thread on the "
+                        "milestone's page."
+                    )
+                }
+            )
         verification = Verification.objects.create(
             milestone=locked,
             milestone_version=locked.version,
@@ -365,13 +446,9 @@ def record_verification(*, milestone, membership, base_version, result, reason="
             organisation=membership.organisation,
             created_at=now,
         )
-        HistoryEntry.objects.create(
+        entry = HistoryEntry.objects.create(
             milestone=locked,
-            action=(
-                HistoryEntry.Action.DISPUTED
-                if result == Verification.Result.DISPUTED
-                else HistoryEntry.Action.VERIFIED
-            ),
+            action=HistoryEntry.Action.DISPUTED if disputed else HistoryEntry.Action.VERIFIED,
             summary=reason,
             author=membership.user,
             organisation=membership.organisation,
@@ -379,5 +456,31 @@ def record_verification(*, milestone, membership, base_version, result, reason="
             milestone_version=locked.version,
             verification=verification,
         )
+        if disputed:
+            dispute = Dispute.objects.create(
+                milestone=locked,
+                verification=verification,
+                milestone_version=locked.version,
+                organisation=membership.organisation,
+                state=Dispute.State.OPEN,
+                opened_at=now,
+            )
+            DisputeMessage.objects.create(
+                dispute=dispute,
+                kind=DisputeMessage.Kind.REASON,
+                text=reason,
+                author=membership.user,
+                organisation=membership.organisation,
+                created_at=now,
+                history_entry=entry,
+            )
+        # While a dispute is in progress the status stays disputed, whoever verifies it.
+        status = VerificationStatus.DISPUTED if dispute else VerificationStatus.VERIFIED
+        if locked.verification_status != status:
+            locked.verification_status = status
+            locked.save(update_fields=["verification_status"])
+        if disputed:
+            # By name: alerts depends on commitments, not the reverse.
+            outbox.enqueue("alerts.notify_dispute", dispute.pk, "opened")
         invalidate_public_pages()
     return verification

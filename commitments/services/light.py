@@ -44,6 +44,8 @@ def assess_new(milestone, *, now, stale_after_days=None):
     after its dates), and the clock takes it from there. Its activity clock starts when it is
     created unless the caller says otherwise.
     """
+    if milestone.created_at is None:
+        milestone.created_at = now
     if milestone.last_activity_at is None:
         milestone.last_activity_at = now
     if stale_after_days is None:
@@ -51,6 +53,7 @@ def assess_new(milestone, *, now, stale_after_days=None):
     assessment = rules.assess_milestone(milestone, stale_after_days=stale_after_days, now=now)
     milestone.signal = assessment.signal
     milestone.signal_since = assessment.since
+    milestone.light_reason = assessment.reason
     milestone.next_check_at = assessment.next_check_at
     return milestone
 
@@ -68,7 +71,8 @@ class _Row(NamedTuple):
     pk: int
     status: str
     starts_on: dt.date
-    due_on: dt.date
+    due_on: dt.date | None
+    completed_on: dt.date | None
     last_activity_at: dt.datetime
     signal: str
     signal_since: dt.datetime
@@ -80,6 +84,7 @@ _ROW_FIELDS = [
     "status",
     "starts_on",
     "due_on",
+    "completed_on",
     "last_activity_at",
     "signal",
     "signal_since",
@@ -90,9 +95,11 @@ _ROW_FIELDS = [
 # Table names come from our models; every value is a bound parameter.
 _UPDATE_BATCH = """
     UPDATE {table} AS m
-    SET signal = v.signal, signal_since = v.signal_since, next_check_at = v.next_check_at
-    FROM unnest(%b::bigint[], %b::varchar[], %b::timestamptz[], %b::timestamptz[])
-        AS v(id, signal, signal_since, next_check_at)
+    SET signal = v.signal, signal_since = v.signal_since, next_check_at = v.next_check_at,
+        light_reason = v.light_reason
+    FROM unnest(%b::bigint[], %b::varchar[], %b::timestamptz[], %b::timestamptz[],
+            %b::varchar[])
+        AS v(id, signal, signal_since, next_check_at, light_reason)
     WHERE m.id = v.id
 """
 _INSERT_TRANSITIONS = """
@@ -113,10 +120,16 @@ def _write_batch(updates, steps, *, now, cause):
     if connection.vendor != "postgresql":
         Milestone.objects.bulk_update(
             [
-                Milestone(pk=pk, signal=signal, signal_since=since, next_check_at=next_check)
-                for pk, signal, since, next_check in updates
+                Milestone(
+                    pk=pk,
+                    signal=signal,
+                    signal_since=since,
+                    next_check_at=next_check,
+                    light_reason=reason,
+                )  # fmt: skip
+                for pk, signal, since, next_check, reason in updates
             ],
-            ["signal", "signal_since", "next_check_at"],
+            ["signal", "signal_since", "next_check_at", "light_reason"],
         )
         Transition.objects.bulk_create(
             Transition(
@@ -130,7 +143,9 @@ def _write_batch(updates, steps, *, now, cause):
             for pk, a, b, at in steps
         )
         return
-    ids, signals, sinces, next_checks = (list(column) for column in zip(*updates, strict=True))
+    ids, signals, sinces, next_checks, reasons = (
+        list(column) for column in zip(*updates, strict=True)
+    )
     import psycopg  # the PostgreSQL driver, present whenever this branch runs
 
     connection.ensure_connection()
@@ -139,7 +154,7 @@ def _write_batch(updates, steps, *, now, cause):
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(
             _UPDATE_BATCH.format(table=Milestone._meta.db_table),  # nosec B608
-            [ids, signals, sinces, next_checks],
+            [ids, signals, sinces, next_checks, reasons],
         )
         if steps:
             pks, olds, news, ats = (list(column) for column in zip(*steps, strict=True))
@@ -180,7 +195,7 @@ def _flag_batch_in_python(*, now, after, size, cause):
         if assessment.signal != signal:
             changed[(signal, assessment.signal)] += 1
             signal, since = assessment.signal, assessment.since
-        updates.append((milestone.pk, signal, since, assessment.next_check_at))
+        updates.append((milestone.pk, signal, since, assessment.next_check_at, assessment.reason))
     _write_batch(updates, steps, now=now, cause=cause)
     return _Batch(len(batch), batch[-1].pk, changed)
 
@@ -241,7 +256,8 @@ def reassess(milestones, *, now, cause):
     changed light, at the onset the rules compute, marked with `cause`. Call it inside the
     transaction of the change (the caller's atomic block), so lights are right at commit.
     """
-    due = milestones.exclude(status=Milestone.Status.COMPLETED)
+    # Completed milestones too: a change of method can change their reason (completed late).
+    due = milestones
     with transaction.atomic():
         # First what the clock has due anyway, as the clock's; then nothing else is due at
         # `now`, and the second run assesses exactly these milestones, under `cause`.
@@ -274,10 +290,12 @@ def refresh_light(milestone, *, now, cause, actor=None):
         milestone.signal = assessment.signal
         milestone.signal_since = now
     milestone.next_check_at = assessment.next_check_at
+    milestone.light_reason = assessment.reason
     Milestone.objects.filter(pk=milestone.pk).update(
         signal=milestone.signal,
         signal_since=milestone.signal_since,
         next_check_at=milestone.next_check_at,
+        light_reason=milestone.light_reason,
     )
     if transition:
         # Whoever follows the milestone hears of it within seconds rather than at the beat's

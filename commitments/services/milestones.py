@@ -5,12 +5,14 @@ the first one and leaves a history row whoever moves it, and every light is righ
 """
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from states.models import State
 
+from .. import rules
 from ..cache import invalidate_public_pages
-from ..models import HistoryEntry, Milestone, StatusUpdate, Transition
+from ..models import HistoryEntry, Milestone, Reschedule, StatusUpdate, Transition
 from .light import assess_new, reassess, refresh_light
 
 # What an edit may change besides the due date (which `reschedule_milestone` moves), and
@@ -42,22 +44,28 @@ def revise_milestone(*, milestone, changes, now, actor=None, organisation=None):
     planned start on the way. Returns whether anything changed.
     """
     changes = dict(changes)
-    due_on = changes.pop("due_on", milestone.due_on)
+    precision = changes.pop("due_precision", milestone.due_precision)
+    due_on = rules.normalise_due(changes.pop("due_on", milestone.due_on), precision)
     current = {name: getattr(milestone, name) for name in changes}
     edited = any(current[name] != value for name, value in changes.items())
-    moved = due_on != milestone.due_on
+    moved = (due_on, precision) != (milestone.due_on, milestone.due_precision)
+    # Later first when the date moves later, so it never falls before the planned start on
+    # the way (an undated side never does).
+    later = due_on is None or milestone.due_on is None or due_on > milestone.due_on
+    move = {
+        "milestone": milestone, "due_on": due_on, "precision": precision, "now": now,
+        "actor": actor, "organisation": organisation,
+    }  # fmt: skip
     with transaction.atomic():
-        if moved and due_on > milestone.due_on:
-            reschedule_milestone(milestone=milestone, due_on=due_on, now=now, actor=actor,
-                                 organisation=organisation)  # fmt: skip
+        if moved and later:
+            reschedule_milestone(**move)
         if edited:
             edit_milestone(
                 milestone=milestone, changes=changes, now=now, actor=actor,
                 organisation=organisation,
             )  # fmt: skip
-        if moved and due_on < milestone.due_on:
-            reschedule_milestone(milestone=milestone, due_on=due_on, now=now, actor=actor,
-                                 organisation=organisation)  # fmt: skip
+        if moved and not later:
+            reschedule_milestone(**move)
     return moved or edited
 
 
@@ -69,23 +77,36 @@ def _lock(milestone):
     )
 
 
-def reschedule_milestone(*, milestone, due_on, now, actor=None, organisation=None, note=""):
-    """Moves a milestone's due date: the first due date is kept, and the move is history.
+def reschedule_milestone(
+    *, milestone, due_on, now, actor=None, organisation=None, note="", precision=None
+):
+    """Moves a milestone's due date: the first due date is kept, and the move is recorded.
 
-    The status history gets a row from the old date to the new one (shown on the public page
-    as a revision of the plan); when a person moved it, their history entry names them.
+    Every move is a Reschedule (old and new dates, who, when, and whether it came after the
+    old date had passed) and a row of the status history; when a person moved it, a history
+    entry names them. Its light change, if any, has the cause "reschedule": its notice says
+    the date moved, never only that the light turned.
     """
     with transaction.atomic():
         locked = _lock(milestone)
-        old_due = locked.due_on
-        if due_on == old_due:
+        precision = precision or locked.due_precision
+        due_on = rules.normalise_due(due_on, precision)
+        old_due, old_precision = locked.due_on, locked.due_precision
+        if (due_on, precision) == (old_due, old_precision):
             return locked
         if locked.original_due_on is None:
             locked.original_due_on = old_due
         locked.due_on = due_on
+        locked.due_precision = precision
         locked.full_clean(exclude=["commitment"], validate_unique=False)
-        locked.save(update_fields=["due_on", "original_due_on"])
-        note = note or _("Due date changed by an updated action plan.")
+        locked.save(update_fields=["due_on", "due_precision", "original_due_on"])
+        if not note:
+            if actor is None:
+                note = _("Due date changed by an updated action plan.")
+            elif organisation is None:
+                note = _("Due date changed by the site's staff.")
+            else:
+                note = _("Due date changed by %(organisation)s.") % {"organisation": organisation}
         update = StatusUpdate.objects.create(
             milestone=locked,
             old_status=locked.status,
@@ -99,8 +120,9 @@ def reschedule_milestone(*, milestone, due_on, now, actor=None, organisation=Non
             organisation=organisation,
             created_at=now,
         )
+        entry = None
         if actor is not None:
-            HistoryEntry.objects.create(
+            entry = HistoryEntry.objects.create(
                 milestone=locked,
                 action=HistoryEntry.Action.RESCHEDULED,
                 summary=note,
@@ -110,7 +132,20 @@ def reschedule_milestone(*, milestone, due_on, now, actor=None, organisation=Non
                 milestone_version=locked.version,
                 status_update=update,
             )
-        refresh_light(locked, now=now, cause=Transition.Cause.PLAN_CHANGE, actor=actor)
+        Reschedule.objects.create(
+            milestone=locked,
+            old_due_on=old_due,
+            new_due_on=due_on,
+            old_precision=old_precision,
+            new_precision=precision,
+            after_due=old_due is not None and old_due < timezone.localdate(now),
+            note=note,
+            author=actor,
+            organisation=organisation,
+            created_at=now,
+            history_entry=entry,
+        )
+        refresh_light(locked, now=now, cause=Transition.Cause.RESCHEDULE, actor=actor)
     milestone.refresh_from_db()
     return locked
 

@@ -104,6 +104,8 @@ class Command(BaseCommand):
         now = now or timezone.now()
         seeder = Seeder(now)
         with transaction.atomic():
+            # What is already stored follows the current method before anything is added.
+            services.apply_methodology(now=now)
             removed = remove_demo_commitments() if reset else 0
             self.seed(seeder, reset=reset)
             # Lights of what already existed, brought to `now` (new rows were assessed as
