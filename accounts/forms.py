@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from .models import User
+
 
 class AcceptInvitationForm(forms.Form):
     username = forms.RegexField(
@@ -30,3 +32,9 @@ class AcceptInvitationForm(forms.Form):
         if cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", _("The two passwords do not match."))
         return cleaned
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["language", "show_name_publicly"]

@@ -24,6 +24,16 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
+    # Public pages and downloads name organisations only: naming civil-society staff and
+    # public servants carries real risk in Mexico. A person may choose to be named.
+    show_name_publicly = models.BooleanField(
+        _("show my name on public pages"),
+        default=False,
+        help_text=_(
+            "Off: public pages show only your organisation beside what you did. On: they also "
+            "show your name."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")

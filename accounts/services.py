@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from commitments.cache import invalidate_public_pages
 from states.models import Membership
 
 from .models import Invitation
@@ -116,4 +117,14 @@ def add_role_to_existing_account(*, invitation, user, now):
         invitation.accepted_at = now
         invitation.user = user
         invitation.save(update_fields=["accepted_at", "user"])
+    return user
+
+
+def save_preferences(form):
+    """Saves a person's preferences; public pages that name (or no longer name) them are
+    rendered afresh."""
+    with transaction.atomic():
+        user = form.save()
+        if "show_name_publicly" in form.changed_data:
+            invalidate_public_pages()
     return user

@@ -35,4 +35,5 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("invitacion/<str:token>/", views.accept_invitation, name="invitation"),
+    path("preferencias/", views.preferences, name="preferences"),
 ]

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -8,7 +9,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from . import services
-from .forms import AcceptInvitationForm
+from .forms import AcceptInvitationForm, PreferencesForm
+
+
+@login_required
+@never_cache
+def preferences(request):
+    """A person's own settings: the language of their emails, and whether public pages name
+    them beside their organisation."""
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.save_preferences(form)
+        messages.success(request, _("Your preferences were saved."))
+        return redirect("accounts:preferences")
+    return render(request, "accounts/preferences.html", {"form": form})
 
 
 @never_cache

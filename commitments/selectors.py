@@ -224,7 +224,7 @@ def commitment_detail(*, ogp_id, today):
         Prefetch("verifications", queryset=verifications),
         Prefetch(
             "history",
-            queryset=HistoryEntry.objects.select_related("organisation").order_by(
+            queryset=HistoryEntry.objects.select_related("organisation", "author").order_by(
                 "created_at", "id"
             ),
         ),
