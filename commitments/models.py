@@ -157,6 +157,9 @@ class Commitment(models.Model):
         default=False,
         help_text=_("An invented commitment shown as an example, not a real one."),
     )
+    # Loaded by `seed_demo`: the only commitments it may add to or remove (--reset). A real
+    # commitment imported under an id the demo also uses is never touched by the demo.
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
     class Meta:
         ordering = ["action_plan", "number"]

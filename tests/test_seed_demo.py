@@ -191,3 +191,23 @@ def test_one_demo_user_per_role_and_state(demo):
     assert User.objects.get(username="admin").is_superuser
     for membership in Membership.objects.all():
         membership.full_clean()
+
+
+def test_the_demo_never_touches_a_real_commitment_under_an_id_it_uses(empty_db):
+    """MXNLE0001 is real: once imported, neither a plain run nor --reset adds invented
+    milestones to it or deletes it."""
+    seed()
+    real = Commitment.objects.get(ogp_id="MXNLE0001")
+    # As if the demo had never loaded it and an import had.
+    for m in real.milestones.all():
+        for name in ("history", "verifications", "transitions", "status_updates", "evidence"):
+            getattr(m, name).all().delete()
+        m.reschedules.all().delete()
+        m.delete()
+    Commitment.objects.filter(pk=real.pk).update(is_demo=False, title="Importado")
+    out = seed()
+    assert "Left alone, imported under the same OGP id: MXNLE0001" in out
+    assert not Milestone.objects.filter(commitment=real).exists()
+    seed(reset=True)
+    assert Commitment.objects.get(pk=real.pk).title == "Importado"
+    assert not Milestone.objects.filter(commitment=real).exists()

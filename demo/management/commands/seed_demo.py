@@ -15,9 +15,12 @@ from commitments.models import (
     OGP_VALUE_FIELDS,
     ActionPlan,
     Commitment,
+    Dispute,
+    DisputeMessage,
     Evidence,
     HistoryEntry,
     Milestone,
+    Reschedule,
     StatusUpdate,
     Transition,
     Verification,
@@ -56,6 +59,7 @@ class Seeder:
         self.now = now
         self.days = demo.moving_days(now)
         self.created = 0
+        self.skipped = []
 
     def add(self, model, lookup, defaults=None):
         obj = model.objects.filter(**lookup).first()
@@ -119,6 +123,10 @@ class Command(BaseCommand):
                 + (f", {removed} demo commitments replaced." if reset else ".")
             )
         )
+        if seeder.skipped:
+            self.stdout.write(
+                "Left alone, imported under the same OGP id: " + ", ".join(seeder.skipped)
+            )
 
     def seed(self, s, *, reset):
         states = {
@@ -174,6 +182,7 @@ class Command(BaseCommand):
             "starts_on": starts_on,
             "ends_on": ends_on,
             "is_illustrative": demo.is_illustrative(row["ogp_id"]),
+            "is_demo": True,
             **{name: name in values for name in OGP_VALUE_FIELDS},
             **row["irm"],
         }
@@ -186,6 +195,11 @@ class Command(BaseCommand):
         if commitment is None:
             commitment = s.add(Commitment, {"ogp_id": row["ogp_id"]}, defaults)
             commitment.supporting_institutions.set(orgs[name] for name in row["supporting"])
+        elif not commitment.is_demo:
+            # A real commitment was imported under this id: the demo's invented milestones
+            # never go into it.
+            s.skipped.append(row["ogp_id"])
+            return
         existing = set(commitment.milestones.values_list("number", flat=True))
         for ms in row["milestones"]:
             if ms["number"] not in existing:
@@ -301,21 +315,25 @@ class Command(BaseCommand):
 def remove_demo_commitments():
     """Deletes the demo's own commitments and everything recorded about them.
 
-    Only the commitments the demo defines (by OGP identifier), so nothing imported or created
-    by people is touched; stored evidence files go with their rows.
+    Only the commitments the demo loaded (marked `is_demo`), so nothing imported or created
+    by people is touched, even under an id the demo uses; stored evidence files go with
+    their rows.
     """
     ids = [row["ogp_id"] for row in demo.COMMITMENTS]
-    milestones = Milestone.objects.filter(commitment__ogp_id__in=ids)
+    milestones = Milestone.objects.filter(commitment__ogp_id__in=ids, commitment__is_demo=True)
     files = list(
         Evidence.objects.filter(milestone__in=milestones)
         .exclude(file="")
         .values_list("file", flat=True)
     )
     # The append-only history protects itself against deletion: children first.
-    for model in (HistoryEntry, Verification, Transition, StatusUpdate, Evidence):
+    DisputeMessage.objects.filter(dispute__milestone__in=milestones).delete()
+    for model in (
+        Dispute, Reschedule, HistoryEntry, Verification, Transition, StatusUpdate, Evidence,
+    ):  # fmt: skip
         model.objects.filter(milestone__in=milestones).delete()
     milestones.delete()
-    commitments = Commitment.objects.filter(ogp_id__in=ids)
+    commitments = Commitment.objects.filter(ogp_id__in=ids, is_demo=True)
     removed = commitments.count()
     commitments.delete()
     storage = Evidence._meta.get_field("file").storage
