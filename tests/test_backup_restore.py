@@ -111,10 +111,11 @@ def site(postgresql, demo):
         reason="Contiene datos personales.",
         now=now,
     )
-    # A stale milestone's evidence turns its light: the dump has a transition to carry.
+    # The government's evidence on a stale milestone turns its light: the dump has a
+    # transition to carry.
     services.add_link_evidence(
         milestone=milestone("MXNLE9002", 2),
-        membership=membership("osc.nuevoleon"),
+        membership=membership("oficial.nuevoleon"),
         url="https://www.monterrey.gob.mx/indicadores",
         title="Indicadores publicados",
         now=now,

@@ -15,7 +15,7 @@ def test_the_list_names_exactly_the_models_value_fields():
     flags = {
         f.name
         for f in Commitment._meta.get_fields()
-        if isinstance(f, models.BooleanField) and f.name != "is_illustrative"
+        if isinstance(f, models.BooleanField) and f.name not in {"is_illustrative", "is_demo"}
     }
     assert set(OGP_VALUE_FIELDS) == flags and len(OGP_VALUE_FIELDS) == 4
 

@@ -133,7 +133,8 @@ def test_admin_moving_a_due_date_reassesses_keeps_the_first_date_and_names_the_s
         None,
     )
     assert move.history_entry == entry
-    assert entry.summary == "Due date changed by the site's staff."
+    # Written in the language of the admin's request (Spanish here).
+    assert entry.summary == "Fecha de vencimiento cambiada por el equipo del sitio."
 
 
 def test_admin_keeps_the_first_due_date_of_a_milestone_never_moved(admin_client):
