@@ -782,10 +782,11 @@ class Dispute(models.Model):
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
         constraints = [
-            # One dispute in progress per milestone at a time.
+            # One dispute in progress per milestone at a time (in progress: not closed, i.e.
+            # open, answered or maintained; closed_at is set when withdrawn or superseded).
             models.UniqueConstraint(
                 fields=["milestone"],
-                condition=Q(state__in=["open", "answered", "maintained"]),
+                condition=Q(closed_at__isnull=True),
                 name="dispute_one_active_per_milestone",
             ),
         ]

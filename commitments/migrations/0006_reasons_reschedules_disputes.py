@@ -409,7 +409,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="dispute",
             constraint=models.UniqueConstraint(
-                condition=models.Q(("state__in", ["open", "answered", "maintained"])),
+                condition=models.Q(("closed_at__isnull", True)),
                 fields=("milestone",),
                 name="dispute_one_active_per_milestone",
             ),
