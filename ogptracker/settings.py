@@ -277,6 +277,8 @@ STALE_CHECK_SECONDS = int(os.environ.get("STALE_CHECK_SECONDS", str(15 * 60)))
 BEAT_HEARTBEAT_SECONDS = 60
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "ops.beat_heartbeat", "schedule": BEAT_HEARTBEAT_SECONDS},
+    # The budgets of anonymous requests and sign-in (ops.budgets) forget their old rows.
+    "purge-rate-counters": {"task": "ops.purge_rate_counters", "schedule": 3600},
     "flag-stale-milestones": {
         "task": "commitments.flag_stale_milestones",
         "schedule": STALE_CHECK_SECONDS,
@@ -466,6 +468,29 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The address is the client's behind NUM_PROXIES proxies, as for the API's rate limits.
 AXES_CLIENT_IP_CALLABLE = "ops.client_ip.client_ip"
+
+# What an anonymous request may make the site do, counted in the database (ops.budgets):
+# scope -> (events, per seconds). Refusals by address are silent (the page never says whether
+# an email went out); refusals by client or for the whole site say when to try again.
+_HOUR, _DAY = 3600, 86400
+BUDGETS = {
+    # Follow confirmations: one per address and subject a day, five per address a day (every
+    # subject); follow requests per client network, and for the whole site.
+    "follow.subject": (1, _DAY),
+    "follow.address": (5, _DAY),
+    "follow.client": (20, _HOUR),
+    "follow.site": (int(os.environ.get("FOLLOW_REQUESTS_PER_HOUR", "300")), _HOUR),
+    # Password-reset emails: one per address every 15 minutes, four a day; requests per client
+    # network and for the whole site.
+    "reset.address": (1, 15 * 60),
+    "reset.address_day": (4, _DAY),
+    "reset.client": (10, _HOUR),
+    "reset.site": (int(os.environ.get("PASSWORD_RESETS_PER_HOUR", "100")), _HOUR),
+    # Sign-in attempts per client network (its rows are what a flood of attempts stores), and
+    # failures allowed on one trusted device (accounts.signin) before it is trusted no more.
+    "signin.client": (60, 10 * 60),
+    "signin.device": (5, 30 * 60),
+}
 
 # Evidence files: the largest upload kept, in bytes (25 MB by default).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "25")) * 1024 * 1024
