@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from commitments.models import Commitment
@@ -128,16 +129,25 @@ def confirm(request, token):
     return render(request, "alerts/confirm.html", {"follow": follow})
 
 
-@csrf_exempt  # mail clients POST here for one-click unsubscribe (RFC 8058) with no cookie
+# No CSRF token on the POST: mail clients send it for one-click unsubscribe (RFC 8058) with
+# no cookie. The signed token in the URL is what authorises it.
+@csrf_exempt
+@never_cache
 def unsubscribe(request, token):
-    """One click, no login: opening the link (or the mail client's POST) unsubscribes."""
-    if request.method not in ("GET", "POST"):
+    """GET (a person, or a mail scanner opening the link) shows what would stop and a button;
+    only the POST, the button's or the mail client's one-click, unsubscribes."""
+    if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     try:
         payload = tokens.read_unsubscribe_token(token)
     except signing.BadSignature:
         raise Http404 from None
-    stopped = services.unsubscribe(payload=payload, now=timezone.now())
-    if stopped is None:
+    if request.method == "POST":
+        stopped = services.unsubscribe(payload=payload, now=timezone.now())
+        if stopped is None:
+            raise Http404
+        return render(request, "alerts/unsubscribed.html", stopped)
+    target = services.describe_unsubscribe(payload=payload)
+    if target is None:
         raise Http404
-    return render(request, "alerts/unsubscribed.html", stopped)
+    return render(request, "alerts/unsubscribe.html", target)
