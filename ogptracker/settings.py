@@ -148,6 +148,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Marks a browser its account signed in from (accounts.signin).
+    "accounts.signin.SignInDeviceMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -491,6 +493,17 @@ BUDGETS = {
     "signin.client": (60, 10 * 60),
     "signin.device": (5, 30 * 60),
 }
+# The per-account slow-down of sign-in (accounts.signin): for one user name, from any address,
+# SIGNIN_FREE_FAILURES attempts, then a wait before each next one, from a minute doubling up
+# to 15 minutes; forgotten a day after the last attempt. A browser the account signed in
+# from before is not slowed down, so the owner is never locked out.
+SIGNIN_FREE_FAILURES = int(os.environ.get("SIGNIN_FREE_FAILURES", "10"))
+SIGNIN_FIRST_WAIT = 60
+SIGNIN_LONGEST_WAIT = 15 * 60
+SIGNIN_FORGET_AFTER = _DAY
+# The cookie that marks a browser the account signed in from (a signed nonce), for a year.
+SIGNIN_DEVICE_COOKIE = "ogpt_device"
+SIGNIN_DEVICE_COOKIE_AGE = 365 * _DAY
 
 # Evidence files: the largest upload kept, in bytes (25 MB by default).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "25")) * 1024 * 1024
