@@ -209,29 +209,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Redis (REDIS_URL) is the Celery broker and the cache; without it, Celery's filesystem
-# broker and a cache on files.
+# Redis: REDIS_URL is the Celery broker, CACHE_REDIS_URL the cache. In production they are
+# two instances (README, "Production mode"): the cache's with a memory limit and LRU
+# eviction, the broker's keeping its data on disk (AOF), so a cache full of pages can never
+# push the queued tasks out. With REDIS_URL alone both share it (CI, a small install).
+# Without either, Celery's filesystem broker and a cache on files.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "") or REDIS_URL
 CELERY_BROKER_DIR = VAR_DIR / "celery"
-if REDIS_URL:
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
             # Django's RedisCache, degraded to no cache (with a warning) while Redis is away;
             # short socket timeouts so a Redis that does not answer costs milliseconds.
             "BACKEND": "ops.cache.DegradingRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "ogptracker",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
-    }
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
-        # A broker that vanishes without closing the connection (a network cut) is noticed
-        # instead of waited for forever; the worker then reconnects (below).
-        "socket_connect_timeout": 5,
-        "socket_timeout": 30,
-        "socket_keepalive": True,
     }
 else:
     # On files, so the web server and the Celery worker share it: the stale job's changes
@@ -242,6 +237,17 @@ else:
             "LOCATION": VAR_DIR / "cache",
         }
     }
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A broker that vanishes without closing the connection (a network cut) is noticed
+        # instead of waited for forever; the worker then reconnects (below).
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "socket_keepalive": True,
+    }
+else:
     CELERY_BROKER_URL = "filesystem://"
     for folder in ("queue", "control"):
         (CELERY_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
