@@ -10,7 +10,11 @@ from states.admin import MembershipInline
 from states.models import Membership
 
 from . import services
+from .forms import AdminSignInForm
 from .models import Invitation, User
+
+# The admin's sign-in has the same per-account slow-down as the site's (accounts.signin).
+admin.site.login_form = AdminSignInForm
 
 
 @admin.register(User)

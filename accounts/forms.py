@@ -1,7 +1,15 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from ops import budgets
+
+from . import signin
 from .models import User
 
 
@@ -38,3 +46,117 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["language", "show_name_publicly"]
+
+
+class SlowedDownSignIn:
+    """For a sign-in form (the site's and the admin's): the per-account slow-down and the
+    budget per client (accounts.signin) come before the password is checked."""
+
+    slowed_down = None
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if self.request is None or not username or not self.cleaned_data.get("password"):
+            return super().clean()
+        now = timezone.now()
+        refusal = signin.before_attempt(self.request, username, now=now)
+        if refusal is not None:
+            self.slowed_down = refusal
+            raise ValidationError(self._wait_message(refusal), code="slowed_down")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            # Refused by django-axes (a locked pair) before the password was checked: no guess.
+            if not getattr(self.request, "axes_locked_out", False):
+                signin.after_failure(self.request, username, now=now)
+            raise
+        signin.after_success(self.request, username)
+        return cleaned
+
+    @staticmethod
+    def _wait_message(refusal):
+        if refusal.scope == "signin.client":
+            return ngettext(
+                "Too many sign-in attempts have come from your connection. Wait %(minutes)d "
+                "minute and try again.",
+                "Too many sign-in attempts have come from your connection. Wait %(minutes)d "
+                "minutes and try again.",
+                refusal.minutes,
+            ) % {"minutes": refusal.minutes}
+        return ngettext(
+            "Too many failed sign-ins for this user name, from different places. For your "
+            "security, wait %(minutes)d minute before trying again. You can also reset your "
+            "password by email, which signs you in at once; and on a browser where you have "
+            "signed in before, you can sign in now.",
+            "Too many failed sign-ins for this user name, from different places. For your "
+            "security, wait %(minutes)d minutes before trying again. You can also reset your "
+            "password by email, which signs you in at once; and on a browser where you have "
+            "signed in before, you can sign in now.",
+            refusal.minutes,
+        ) % {"minutes": refusal.minutes}
+
+
+class SignInForm(SlowedDownSignIn, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(SlowedDownSignIn, AdminAuthenticationForm):
+    pass
+
+
+class BudgetedPasswordResetForm(PasswordResetForm):
+    """Django's reset form within budgets (ops.budgets): requests per client network and for
+    the whole site, refused with a message; emails per address, held back in silence (the
+    page says the same whether or not an email went out)."""
+
+    limited = None
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.request is None:
+            return cleaned
+        refusal = budgets.take(
+            [
+                (budgets.budget("reset.client"), budgets.client_network(self.request)),
+                (budgets.budget("reset.site"), "site"),
+            ],
+            now=timezone.now(),
+        )
+        if refusal is not None:
+            self.limited = refusal
+            if refusal.scope == "reset.site":
+                message = ngettext(
+                    "We are receiving too many password-reset requests right now. Try again "
+                    "in %(minutes)d minute.",
+                    "We are receiving too many password-reset requests right now. Try again "
+                    "in %(minutes)d minutes.",
+                    refusal.minutes,
+                )
+            else:
+                message = ngettext(
+                    "Too many password-reset requests have come from your connection. Try "
+                    "again in %(minutes)d minute.",
+                    "Too many password-reset requests have come from your connection. Try "
+                    "again in %(minutes)d minutes.",
+                    refusal.minutes,
+                )
+            raise ValidationError(message % {"minutes": refusal.minutes}, code="limited")
+        return cleaned
+
+    def get_users(self, email):
+        now = timezone.now()
+        for user in super().get_users(email):
+            address = budgets.mailbox(user.email)
+            spent = budgets.take(
+                [
+                    (budgets.budget("reset.address"), address),
+                    (budgets.budget("reset.address_day"), address),
+                ],
+                now=now,
+            )
+            if spent is None:
+                yield user

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
@@ -5,13 +6,14 @@ from . import views
 
 app_name = "accounts"
 
-# Django's own authentication views, with Spanish slugs and templates under registration/.
+# Django's own authentication views (sign-in and the reset within budgets: accounts.views), with
+# Spanish slugs and templates under registration/.
 urlpatterns = [
-    path("entrar/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("entrar/", views.SignInView.as_view(), name="login"),
     path("salir/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "contrasena/olvide/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             success_url=reverse_lazy("accounts:password_reset_done"),
             email_template_name="registration/password_reset_email.txt",
         ),
@@ -19,12 +21,14 @@ urlpatterns = [
     ),
     path(
         "contrasena/enviado/",
-        auth_views.PasswordResetDoneView.as_view(),
+        auth_views.PasswordResetDoneView.as_view(
+            extra_context={"minutes": settings.BUDGETS["reset.address"][1] // 60}
+        ),
         name="password_reset_done",
     ),
     path(
         "contrasena/nueva/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        views.PasswordResetConfirmView.as_view(
             success_url=reverse_lazy("accounts:password_reset_complete")
         ),
         name="password_reset_confirm",

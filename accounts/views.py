@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -8,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from . import services
-from .forms import AcceptInvitationForm, PreferencesForm
+from . import services, signin
+from .forms import AcceptInvitationForm, BudgetedPasswordResetForm, PreferencesForm, SignInForm
 
 
 @login_required
@@ -23,6 +24,50 @@ def preferences(request):
         messages.success(request, _("Your preferences were saved."))
         return redirect("accounts:preferences")
     return render(request, "accounts/preferences.html", {"form": form})
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, with the per-account slow-down (accounts.signin): a refused attempt
+    answers 429 with Retry-After and says how long to wait."""
+
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.slowed_down is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(form.slowed_down.seconds)
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request within budgets (accounts.forms.BudgetedPasswordResetForm)."""
+
+    form_class = BudgetedPasswordResetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.limited is not None:
+            response.status_code = 503 if form.limited.scope == "reset.site" else 429
+            response["Retry-After"] = str(form.limited.seconds)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password chosen from the emailed link signs its owner in, and forgets the
+    sign-in slow-down of the account: whoever was guessing cannot keep the owner out."""
+
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        signin.forget(form.user.get_username())
+        return response
 
 
 @never_cache

@@ -372,19 +372,39 @@ def confirm_follow(*, follow_id, now):
     return follow
 
 
+def _unsubscribe_target(payload):
+    """(user, None) or (None, follows) a signed unsubscribe link names; (None, None) when its
+    user no longer exists."""
+    if "u" in payload:
+        return get_user_model().objects.filter(pk=payload["u"]).first(), None
+    if "f" in payload:
+        return None, Follow.objects.filter(pk=payload["f"])
+    return None, Follow.objects.filter(email__iexact=payload["e"])
+
+
+def describe_unsubscribe(*, payload):
+    """What a signed unsubscribe link would stop, changing nothing (for its GET page)."""
+    user, follows = _unsubscribe_target(payload)
+    if user is not None:
+        return {"opted_out": user, "already": hasattr(user, "alerts_opt_out")}
+    if follows is None:
+        return None
+    follows = list(follows.select_related("state", "commitment"))
+    return {
+        "follows": [f.subject for f in follows],
+        "already": all(f.unsubscribed_at is not None for f in follows),
+    }
+
+
 def unsubscribe(*, payload, now):
     """Acts on a signed unsubscribe link; returns what was stopped (for the page to say)."""
-    if "u" in payload:
-        user = get_user_model().objects.filter(pk=payload["u"]).first()
-        if user is None:
-            return None
+    user, follows = _unsubscribe_target(payload)
+    if user is not None:
         OptOut.objects.get_or_create(user=user, defaults={"created_at": now})
         Notification.objects.filter(user=user, sent_at=None).update(sent_at=now)
         return {"opted_out": user}
-    if "f" in payload:
-        follows = Follow.objects.filter(pk=payload["f"])
-    else:
-        follows = Follow.objects.filter(email__iexact=payload["e"])
+    if follows is None:
+        return None
     subjects = [f.subject for f in follows.select_related("state", "commitment")]
     follows.filter(unsubscribed_at=None).update(unsubscribed_at=now)
     Notification.objects.filter(follow__in=follows, sent_at=None).update(sent_at=now)

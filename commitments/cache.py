@@ -11,7 +11,8 @@ A bump after the commit is enough: a request that read the old version caches it
 that version, which no longer matches; one that reads the new version reads the committed
 data. A hit costs one cache round trip (the version and the page are read together) and runs
 before the session, auth and locale middleware: the language is in the URL (Spanish at /,
-English at /en/), so the path alone names the page.
+English at /en/), so the path and the query parameters the page reads (normalised, in a fixed
+order; any other is dropped) name the page.
 
 While Redis is down the cache degrades to no cache (ops.cache): every page is rendered, none
 is stored, and a bump that cannot reach Redis waits in the outbox until it can.
@@ -23,8 +24,10 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponse
-from django.utils import timezone
+from django.http import HttpResponse, QueryDict
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
+from django.utils.http import urlencode
 
 from ops import outbox
 from ops.cache import cache_unavailable
@@ -124,22 +127,126 @@ class InvalidatesPublicPages:
         invalidate_public_pages()
 
 
-def cached_public_page(view):
-    """Marks a view's page as cacheable for anonymous visitors (see PublicPageCacheMiddleware)."""
+# --- Which requests name the same page ---------------------------------------------------
+#
+# A cached page is keyed on the query parameters its view reads, each normalised, in the
+# order the view lists them; any other parameter is dropped, so `?utm=1`, `?x=<random>` and
+# `?q=a&orden=plan` written in another order name the page they render, not a new entry. On a
+# miss the view sees only the normalised parameters (request.GET and the query string are
+# replaced), so what it renders, links included, is exactly what the key says.
+#
+# A normaliser takes the list of values sent for a parameter and returns the one value the
+# page uses, or None to drop it; it raises Unkeyable for a value too long to be a real one
+# (the page is then rendered and not stored). A value the page cannot use (a plan that does
+# not exist, a page past the last) is the view's to find: it calls dont_store(request), and
+# the page it renders (with its "not understood" message) is served and not kept, so made-up
+# values of known parameters do not fill the cache either.
 
-    def wrapper(request, *args, **kwargs):
-        request.public_page_cacheable = True
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
-    wrapper.__module__, wrapper.__wrapped__ = view.__module__, view
-    return wrapper
+MAX_VALUE_LENGTH = 200
 
 
-def _page_key(request):
-    # The host (absolute links), the path (which names the language) and today's date (pages
-    # count days overdue) name a page.
-    name = f"{request.get_host()}|{request.get_full_path()}|{timezone.localdate().isoformat()}"
+class Unkeyable(Exception):
+    pass
+
+
+def _last(values):
+    value = values[-1].strip() if values else ""
+    if len(value) > MAX_VALUE_LENGTH:
+        raise Unkeyable
+    return value
+
+
+def text(values):
+    """A value as the page reads it (QueryDict.get: the last one), stripped; empty is absent."""
+    return _last(values) or None
+
+
+def page_number(values):
+    """A page of a list: a positive whole number; page 1, or anything else, is the page
+    without the parameter."""
+    value = _last(values)
+    if value.isascii() and value.isdigit() and len(value) <= 9 and int(value) > 1:
+        return str(int(value))
+    return None
+
+
+def flag(values):
+    """A checkbox: on, or absent (a checkbox's "false" and empty are off, as Django reads)."""
+    value = _last(values)
+    return "on" if value and value.lower() != "false" else None
+
+
+def slug(values):
+    value = _last(values)
+    return value if value and value.isascii() and value.replace("-", "").isalnum() else None
+
+
+def choice(allowed):
+    """One of `allowed`; anything else is dropped."""
+    allowed = frozenset(allowed)
+
+    def normalise(values):
+        value = _last(values)
+        return value if value in allowed else None
+
+    return normalise
+
+
+def dont_store(request):
+    """The page this request renders is served but not cached: the view found a parameter
+    it could not use."""
+    request.public_page_cacheable = False
+
+
+def cached_public_page(view=None, *, params=()):
+    """Marks a view's page as cacheable for anonymous visitors (PublicPageCacheMiddleware),
+    keyed on the query parameters it reads: `params`, (name, normaliser) pairs in a fixed
+    order. `@cached_public_page` alone: a page that reads no parameter."""
+
+    def decorate(view):
+        def wrapper(request, *args, **kwargs):
+            request.public_page_cacheable = True
+            return view(request, *args, **kwargs)
+
+        wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
+        wrapper.__module__, wrapper.__wrapped__ = view.__module__, view
+        wrapper.public_page_params = tuple(params)
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _page_params(request):
+    """The parameters of the cached page the path names, or None when it names no cached
+    page (only those are looked up: other requests cost the cache nothing)."""
+    # The language is in the path (Spanish at /, English under /en/), as LocaleMiddleware,
+    # which runs later, will find it; the patterns resolve under the language they name.
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+    return getattr(match.func, "public_page_params", None)
+
+
+def normalised_query(query, params):
+    """The QueryDict of `query` that a page reading `params` is keyed on and rendered from."""
+    pairs = []
+    for name, normalise in params:
+        if name in query:
+            value = normalise(query.getlist(name))
+            if value is not None:
+                pairs.append((name, value))
+    return QueryDict(urlencode(pairs))
+
+
+def _page_key(request, query):
+    # The host (absolute links), the path (which names the language), the parameters the
+    # page reads and today's date (pages count days overdue) name a page.
+    name = "|".join(
+        [request.get_host(), request.path, query.urlencode(), timezone.localdate().isoformat()]
+    )
     return "page:" + hashlib.sha256(name.encode()).hexdigest()
 
 
@@ -154,7 +261,14 @@ class PublicPageCacheMiddleware:
             or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
             return self.get_response(request)
-        key = _page_key(request)
+        params = _page_params(request)
+        if params is None:
+            return self.get_response(request)
+        try:
+            query = normalised_query(request.GET, params)
+        except Unkeyable:
+            return self.get_response(request)
+        key = _page_key(request, query)
         found = cache.get_many([VERSION_KEY, key])
         version = found.get(VERSION_KEY)
         if version is None:
@@ -166,6 +280,9 @@ class PublicPageCacheMiddleware:
             for name, value in hit[2]:
                 response[name] = value
             return response
+        # The view renders from what the key names, and nothing else.
+        request.GET = query
+        request.META["QUERY_STRING"] = query.urlencode()
         response = self.get_response(request)
         if (
             getattr(request, "public_page_cacheable", False)

@@ -148,6 +148,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Marks a browser its account signed in from (accounts.signin).
+    "accounts.signin.SignInDeviceMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -207,29 +209,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Redis (REDIS_URL) is the Celery broker and the cache; without it, Celery's filesystem
-# broker and a cache on files.
+# Redis: REDIS_URL is the Celery broker, CACHE_REDIS_URL the cache. In production they are
+# two instances (README, "Production mode"): the cache's with a memory limit and LRU
+# eviction, the broker's keeping its data on disk (AOF), so a cache full of pages can never
+# push the queued tasks out. With REDIS_URL alone both share it (CI, a small install).
+# Without either, Celery's filesystem broker and a cache on files.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "") or REDIS_URL
 CELERY_BROKER_DIR = VAR_DIR / "celery"
-if REDIS_URL:
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
             # Django's RedisCache, degraded to no cache (with a warning) while Redis is away;
             # short socket timeouts so a Redis that does not answer costs milliseconds.
             "BACKEND": "ops.cache.DegradingRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "ogptracker",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
-    }
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
-        # A broker that vanishes without closing the connection (a network cut) is noticed
-        # instead of waited for forever; the worker then reconnects (below).
-        "socket_connect_timeout": 5,
-        "socket_timeout": 30,
-        "socket_keepalive": True,
     }
 else:
     # On files, so the web server and the Celery worker share it: the stale job's changes
@@ -240,6 +237,17 @@ else:
             "LOCATION": VAR_DIR / "cache",
         }
     }
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A broker that vanishes without closing the connection (a network cut) is noticed
+        # instead of waited for forever; the worker then reconnects (below).
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "socket_keepalive": True,
+    }
+else:
     CELERY_BROKER_URL = "filesystem://"
     for folder in ("queue", "control"):
         (CELERY_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
@@ -277,6 +285,8 @@ STALE_CHECK_SECONDS = int(os.environ.get("STALE_CHECK_SECONDS", str(15 * 60)))
 BEAT_HEARTBEAT_SECONDS = 60
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "ops.beat_heartbeat", "schedule": BEAT_HEARTBEAT_SECONDS},
+    # The budgets of anonymous requests and sign-in (ops.budgets) forget their old rows.
+    "purge-rate-counters": {"task": "ops.purge_rate_counters", "schedule": 3600},
     "flag-stale-milestones": {
         "task": "commitments.flag_stale_milestones",
         "schedule": STALE_CHECK_SECONDS,
@@ -466,6 +476,40 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 # The address is the client's behind NUM_PROXIES proxies, as for the API's rate limits.
 AXES_CLIENT_IP_CALLABLE = "ops.client_ip.client_ip"
+
+# What an anonymous request may make the site do, counted in the database (ops.budgets):
+# scope -> (events, per seconds). Refusals by address are silent (the page never says whether
+# an email went out); refusals by client or for the whole site say when to try again.
+_HOUR, _DAY = 3600, 86400
+BUDGETS = {
+    # Follow confirmations: one per address and subject a day, five per address a day (every
+    # subject); follow requests per client network, and for the whole site.
+    "follow.subject": (1, _DAY),
+    "follow.address": (5, _DAY),
+    "follow.client": (20, _HOUR),
+    "follow.site": (int(os.environ.get("FOLLOW_REQUESTS_PER_HOUR", "300")), _HOUR),
+    # Password-reset emails: one per address every 15 minutes, four a day; requests per client
+    # network and for the whole site.
+    "reset.address": (1, 15 * 60),
+    "reset.address_day": (4, _DAY),
+    "reset.client": (10, _HOUR),
+    "reset.site": (int(os.environ.get("PASSWORD_RESETS_PER_HOUR", "100")), _HOUR),
+    # Sign-in attempts per client network (its rows are what a flood of attempts stores), and
+    # failures allowed on one trusted device (accounts.signin) before it is trusted no more.
+    "signin.client": (60, 10 * 60),
+    "signin.device": (5, 30 * 60),
+}
+# The per-account slow-down of sign-in (accounts.signin): for one user name, from any address,
+# SIGNIN_FREE_FAILURES attempts, then a wait before each next one, from a minute doubling up
+# to 15 minutes; forgotten a day after the last attempt. A browser the account signed in
+# from before is not slowed down, so the owner is never locked out.
+SIGNIN_FREE_FAILURES = int(os.environ.get("SIGNIN_FREE_FAILURES", "10"))
+SIGNIN_FIRST_WAIT = 60
+SIGNIN_LONGEST_WAIT = 15 * 60
+SIGNIN_FORGET_AFTER = _DAY
+# The cookie that marks a browser the account signed in from (a signed nonce), for a year.
+SIGNIN_DEVICE_COOKIE = "ogpt_device"
+SIGNIN_DEVICE_COOKIE_AGE = 365 * _DAY
 
 # Evidence files: the largest upload kept, in bytes (25 MB by default).
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "25")) * 1024 * 1024

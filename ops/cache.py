@@ -12,12 +12,12 @@ What the callers see while Redis is away:
   invalidation that could not reach Redis is kept in the outbox and made once it is back;
 - DRF's throttles see no history, so they let every request through until Redis returns;
 - /healthz/ reports the cache as not ok, i.e. "degraded" (ops.views);
-- sessions live in the database and django-axes counts failures in the database, so neither
-  depends on Redis.
+- sessions live in the database, and django-axes and the budgets of anonymous requests and
+  sign-in (ops.budgets) count in the database, so none of them depends on Redis.
 
 `clear()` deletes the cache's own keys only (those under its KEY_PREFIX), not the whole Redis
-database as Django's does (FLUSHDB): the Celery broker shares REDIS_URL, and a cache clear
-must never drop the queued tasks.
+database as Django's does (FLUSHDB): the Celery broker shares the Redis when REDIS_URL is
+set without CACHE_REDIS_URL, and a cache clear must never drop the queued tasks.
 """
 
 import logging

@@ -60,3 +60,30 @@ class OutboxMessage(models.Model):
     def __str__(self):
         state = f"sent {self.sent_at:%Y-%m-%d %H:%M:%S}" if self.sent_at else "waiting"
         return f"{self.task} #{self.pk} ({state})"
+
+
+class RateCounter(models.Model):
+    """How often one thing happened for one key lately: the budgets of ops.budgets.
+
+    `key` is an HMAC of what is counted (an email address, a client's network, a user name),
+    never the thing itself. A row is forgotten after `expires_at` (the beat purges old rows).
+    """
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    count = models.PositiveIntegerField(default=0)
+    # The window's start (ops.budgets.take) or the last event (ops.budgets.backoff).
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    # No event is allowed before this (ops.budgets.backoff); unused by take().
+    blocked_until = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="ops_ratecounter_once"),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="ops_ratecounter_expiry")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key[:8]}: {self.count}"

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from commitments import files, rules, selectors, uploads
+from commitments import cache, files, rules, selectors, uploads
 from commitments.cache import cached_public_page
 from commitments.models import Commitment, Evidence
 from states.models import Organisation, State
@@ -16,6 +16,23 @@ from . import charts
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
+
+# The query parameters each page reads, the only ones its cached copy is keyed on
+# (commitments.cache): the state page's filters (public.filters), sort and page.
+# A value the page cannot use is shown as "not understood" and that page is not stored.
+STATE_PAGE_PARAMS = (
+    ("q", cache.text),
+    ("plan", cache.text),
+    ("estatus", cache.text),
+    ("valor", cache.text),
+    ("institucion", cache.text),
+    ("tema", cache.text),
+    ("alerta", cache.flag),
+    ("orden", cache.text),
+    ("pagina", cache.page_number),
+)
+BY_STATE_PARAMS = (("estado", cache.slug),)
+SEMAFORO_PARAMS = (("estado", cache.slug), ("agrupar", cache.choice(["institucion"])))
 
 
 @cached_public_page
@@ -26,7 +43,7 @@ def home(request):
     return render(request, "public/home.html", context)
 
 
-@cached_public_page
+@cached_public_page(params=STATE_PAGE_PARAMS)
 def state_detail(request, slug):
     state = get_object_or_404(State.objects.active(), slug=slug)
     today = timezone.localdate()
@@ -53,6 +70,8 @@ def state_detail(request, slug):
     )
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("pagina"))
+    if filterset.errors or request.GET.get("pagina", str(page.number)) != str(page.number):
+        cache.dont_store(request)  # a filter not understood, or a page past the last
     selectors.with_commitment_lights(page.object_list)
     timeline = selectors.state_timeline(state=state, today=today)
     query = request.GET.copy()
@@ -72,11 +91,20 @@ def state_detail(request, slug):
     return render(request, "public/state.html", context)
 
 
-@cached_public_page
+def _selected_state(request, states):
+    """The state named by `?estado=`, or None; a name of no state is not cached."""
+    slug = request.GET.get("estado")
+    state = next((s for s in states if s.slug == slug), None)
+    if slug and state is None:
+        cache.dont_store(request)
+    return state
+
+
+@cached_public_page(params=BY_STATE_PARAMS)
 def institutions(request):
     today = timezone.localdate()
     states = list(State.objects.active())
-    state = next((s for s in states if s.slug == request.GET.get("estado")), None)
+    state = _selected_state(request, states)
     rows = selectors.institution_scorecard(today=today, state=state)
     context = {"rows": rows, "states": states, "selected_state": state, "today": today}
     return render(request, "public/institutions.html", context)
@@ -107,11 +135,11 @@ def commitment_detail(request, ogp_id):
     return render(request, "public/commitment.html", context)
 
 
-@cached_public_page
+@cached_public_page(params=SEMAFORO_PARAMS)
 def semaforo(request):
     today = timezone.localdate()
     states = list(State.objects.active())
-    state = next((s for s in states if s.slug == request.GET.get("estado")), None)
+    state = _selected_state(request, states)
     by = "institucion" if request.GET.get("agrupar") == "institucion" else "estado"
     milestones = selectors.red_milestones(today=today, state=state)
     if by == "institucion":

@@ -20,6 +20,7 @@ print(json.dumps({
     "db_engine": settings.DATABASES["default"]["ENGINE"],
     "db_name": str(settings.DATABASES["default"]["NAME"]),
     "cache": settings.CACHES["default"]["BACKEND"],
+    "cache_location": str(settings.CACHES["default"]["LOCATION"]),
     "broker": settings.CELERY_BROKER_URL,
     "email": settings.EMAIL_BACKEND,
     "allowed_hosts": settings.ALLOWED_HOSTS,
@@ -36,6 +37,7 @@ print(json.dumps({
 CONFIG_VARS = {
     "DATABASE_URL",
     "REDIS_URL",
+    "CACHE_REDIS_URL",
     "SECRET_KEY",
     "SECRET_KEY_FILE",
     "DEBUG",
@@ -106,8 +108,27 @@ def test_servers_from_the_environment(tmp_path):
     assert conf["broker"] == "redis://cache.internal:6379/2"
     # Django's Redis cache, degraded to no cache while Redis is away (tests/test_redis_outage.py).
     assert conf["cache"] == "ops.cache.DegradingRedisCache"
+    # REDIS_URL alone: the broker and the cache share it (CI, a small installation).
+    assert conf["cache_location"] == "redis://cache.internal:6379/2"
     assert conf["email"].endswith("smtp.EmailBackend")
     assert conf["allowed_hosts"] == ["ogp.example.org", "www.ogp.example.org"]
+
+
+def test_the_cache_in_a_redis_of_its_own(tmp_path):
+    conf = settings_of(
+        tmp_path,
+        REDIS_URL="redis://broker.internal:6379/0",
+        CACHE_REDIS_URL="redis://cache.internal:6380/0",
+    )
+    assert conf["broker"] == "redis://broker.internal:6379/0"
+    assert conf["cache"] == "ops.cache.DegradingRedisCache"
+    assert conf["cache_location"] == "redis://cache.internal:6380/0"
+    # A cache on Redis with no broker there: Celery's filesystem broker.
+    alone = settings_of(tmp_path, CACHE_REDIS_URL="redis://cache.internal:6380/0")
+    assert (alone["broker"], alone["cache_location"]) == (
+        "filesystem://",
+        "redis://cache.internal:6380/0",
+    )
 
 
 def test_refuses_production_start_on_the_insecure_default_key(tmp_path):

@@ -90,7 +90,12 @@ def test_unsubscribe_link_works_in_one_click_without_login(news, client):
     user = news["osc.nuevoleon"]
     message = digests_by_recipient()[user.email]
     link = re.search(r"http://127\.0\.0\.1:8000(/avisos/baja/\S+/)", message.body).group(1)
-    response = client.get(link)
+    # The link opens a page with a button; opening it stops nothing.
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "Dejar de recibir los correos" in page.content.decode()
+    assert not OptOut.objects.filter(user=user).exists()
+    response = client.post(link)
     assert response.status_code == 200
     assert "No recibirás más correos de avisos de OGP Tracker." in response.content.decode()
     assert OptOut.objects.filter(user=user).exists()

@@ -91,9 +91,16 @@ def test_a_follower_gets_the_digest_in_their_language_and_stops_with_one_click(
     assert "MXNLE0001.4" in digest.body
     assert "Stop following MXNLE0001" in digest.body
     unsubscribe = re.search(LINK.format("avisos/baja"), digest.extra_headers["List-Unsubscribe"])
+    assert digest.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # Opening the link shows what would stop, and stops nothing (see test_unsubscribe.py).
     page = client.get(unsubscribe.group(1))
     assert page.status_code == 200
     assert "MXNLE0001" in page.content.decode()
+    assert Follow.objects.get().unsubscribed_at is None
+    # The mail client's one-click POST (RFC 8058) stops it.
+    done = client.post(unsubscribe.group(1), {"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    assert "MXNLE0001" in done.content.decode()
     assert Follow.objects.get().unsubscribed_at is not None
     assert not Notification.objects.filter(follow__isnull=False, sent_at=None).exists()
 

@@ -22,6 +22,11 @@ def test_confirming_a_follow_in_chromium(page, demo, axe):
     follow.refresh_from_db()
     assert follow.is_active
     page.goto(f"{page.base_url}/avisos/baja/{tokens.unsubscribe_token(follow=follow)}/")
+    assert page.locator("h1").inner_text() == "Dejar de recibir correos"
+    assert axe(page) == []
+    follow.refresh_from_db()
+    assert follow.is_active  # opening the link stops nothing
+    page.get_by_role("button", name="Dejar de recibir los correos").click()
     assert page.locator("h1").inner_text() == "Baja confirmada"
     assert "Nuevo León" in page.locator("main").inner_text()
     assert axe(page) == []
