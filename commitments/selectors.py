@@ -59,10 +59,26 @@ def _with_group_light(rows):
         row.light = rules.aggregate_light(
             red=row.red_count, yellow=row.yellow_count, total=row.milestone_count
         )
-        row.completed_share = (
-            row.completed_count / row.milestone_count if row.milestone_count else 0
-        )
+        row.green_count = row.milestone_count - row.red_count - row.yellow_count
+        total = row.milestone_count or 1
+        row.completed_share = row.completed_count / total
+        row.red_share = row.red_count / total
+        row.overdue_share = row.overdue_count / total
     return rows
+
+
+def institution_rank(row):
+    """The order of the institution scorecard, most behind first (explained on its page):
+    red institutions, then yellow, then green (their light, rules.aggregate_light); within a
+    light, the largest share of red milestones (overdue or stale), then the largest share
+    overdue, then the smallest share completed; then by name."""
+    return (
+        -rules.SEVERITY[row.light],
+        -row.red_share,
+        -row.overdue_share,
+        row.completed_share,
+        row.name,
+    )
 
 
 def states_overview(*, today):
@@ -184,8 +200,7 @@ def state_timeline(*, state, today):
 
 
 def institution_scorecard(*, today, state=None):
-    """Lead institutions ranked from the most behind: most overdue milestones first, then the
-    lowest share completed."""
+    """Lead institutions ranked from the most behind (institution_rank)."""
     prefix = "led_commitments__milestones__"
     organisations = Organisation.objects.filter(led_commitments__action_plan__state__is_active=True)
     if state is not None:
@@ -199,8 +214,50 @@ def institution_scorecard(*, today, state=None):
         .distinct()
     )
     _with_group_light(rows)
-    rows.sort(key=lambda r: (-r.overdue_count, -r.red_count, r.completed_share, r.name))
+    rows.sort(key=institution_rank)
     return rows
+
+
+def _commitments_summary(commitments):
+    """The milestone counts and light of a list of commitments (annotated by
+    commitments_with_counts): each milestone belongs to one commitment, so the sums are the
+    counts of their milestones."""
+    keys = ("milestone_count", "completed_count", "overdue_count", "red_count", "yellow_count")
+    summary = SimpleNamespace(
+        commitment_count=len(commitments),
+        **{key: sum(getattr(c, key) for c in commitments) for key in keys},
+    )
+    return _with_group_light([summary])[0]
+
+
+def institution_page(*, slug, today):
+    """An institution with the commitments it leads and those it supports (in active states),
+    each with its light and counts, and the figures of each group; the worst first.
+
+    Organisation.DoesNotExist for an unknown slug or one with no commitment to show.
+    """
+    organisation = Organisation.objects.select_related("state").get(slug=slug)
+    commitments = (
+        commitments_with_counts(today=today)
+        .filter(action_plan__state__is_active=True)
+        .select_related("action_plan__state", "lead_institution")
+    )
+    groups = {}
+    for name, lookup in (("led", "lead_institution"), ("supported", "supporting_institutions")):
+        rows = list(commitments.filter(**{lookup: organisation}))
+        for row in rows:  # light (the worst of its milestones) is annotated
+            row.green_count = row.milestone_count - row.red_count - row.yellow_count
+        rows.sort(key=lambda c: (-rules.SEVERITY[c.light], c.action_plan.state.name, c.ogp_id))
+        groups[name] = rows
+    if not groups["led"] and not groups["supported"]:
+        raise Organisation.DoesNotExist(slug)
+    return SimpleNamespace(
+        organisation=organisation,
+        led=groups["led"],
+        supported=groups["supported"],
+        led_summary=_commitments_summary(groups["led"]),
+        supported_summary=_commitments_summary(groups["supported"]),
+    )
 
 
 def commitment_detail(*, ogp_id, today):

@@ -9,6 +9,7 @@ urlpatterns = [
     path("semaforo/", views.semaforo, name="semaforo"),
     path("como-medimos/", views.methodology, name="methodology"),
     path("instituciones/", views.institutions, name="institutions"),
+    path("instituciones/<slug:slug>/", views.institution_detail, name="institution"),
     path("estados/<slug:slug>/", views.state_detail, name="state"),
     path("estados/<slug:slug>/reporte/", views.state_report, name="state_report"),
     path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),

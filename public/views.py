@@ -83,6 +83,17 @@ def institutions(request):
 
 
 @cached_public_page
+def institution_detail(request, slug):
+    today = timezone.localdate()
+    try:
+        institution = selectors.institution_page(slug=slug, today=today)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+    context = {"institution": institution, "organisation": institution.organisation}
+    return render(request, "public/institution.html", context)
+
+
+@cached_public_page
 def commitment_detail(request, ogp_id):
     today = timezone.localdate()
     try:
