@@ -12,7 +12,7 @@ from commitments.cache import cached_public_page
 from commitments.models import Commitment, Evidence
 from states.models import Organisation, State
 
-from . import charts
+from . import charts, design
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
@@ -144,6 +144,11 @@ def semaforo(request):
 def methodology(request):
     states = State.objects.active().order_by("name")
     return render(request, "public/methodology.html", {"states": states})
+
+
+@cached_public_page
+def design_system(request):
+    return render(request, "public/design.html", {"groups": design.tokens()})
 
 
 @cached_public_page

@@ -24,6 +24,7 @@ PAGES = [
     "/semaforo/?agrupar=institucion&estado=nuevo-leon",
     "/estados/guanajuato/reporte/",
     "/como-medimos/",
+    "/diseno/",
     "/en/",
 ]
 
