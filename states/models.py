@@ -139,12 +139,19 @@ class Organisation(models.Model):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
 
     def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = organisation_slug(self.name, self.state, exclude_pk=self.pk)
+        self._fill_slug()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("public:institution", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # Before the form checks the constraints (a slug left empty in the admin).
+        self._fill_slug()
+
+    def _fill_slug(self):
+        if not self.slug:
+            self.slug = organisation_slug(self.name, self.state, exclude_pk=self.pk)
 
 
 class TransparencyBodyTerm(models.Model):

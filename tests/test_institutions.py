@@ -221,3 +221,18 @@ def test_the_database_refuses_an_empty_or_repeated_slug(ranked):
         Organisation.objects.filter(pk=leads["Verde"].pk).update(slug="")
     with pytest.raises(IntegrityError), transaction.atomic():
         Organisation.objects.filter(pk=leads["Verde"].pk).update(slug=leads["Muy roja"].slug)
+
+
+def test_the_admin_makes_the_slug_when_left_empty(client, staff):
+    from django.urls import reverse
+
+    client.force_login(staff)
+    state = f.state()
+    response = client.post(
+        reverse("admin:states_organisation_add"),
+        {"name": "Secretaría de Finanzas", "kind": "government", "state": state.pk, "slug": ""},
+    )
+    assert response.status_code == 302
+    assert Organisation.objects.get(name="Secretaría de Finanzas").slug == (
+        f"secretaria-de-finanzas-{state.slug}"
+    )
