@@ -166,37 +166,58 @@ def state_action_plans(*, state):
     return list(ActionPlan.objects.filter(state=state).order_by("-starts_on"))
 
 
-def state_timeline(*, state, today):
-    """Cumulative milestones planned to be due and completed, month by month.
+def _month_after(month):
+    return (month + dt.timedelta(days=32)).replace(day=1)
 
-    "Planned" uses the due date as first published (the original one when the plan was
-    revised), so a revision does not hide a delay.
-    """
-    rows = list(
-        Milestone.objects.filter(commitment__action_plan__state=state).values_list(
-            "due_on", "original_due_on", "completed_on"
-        )
-    )
-    if not rows:
-        return []
+
+def _cumulative(rows, *, start, end, today):
+    """Month by month from `start` to `end` (first days of months): how many of `rows` (due,
+    original due, completed on) were planned to be due, and how many were completed, by the
+    end of each month; completed is None for months after today."""
     planned = sorted(original or due for due, original, _ in rows)
     completed = sorted(done for _, _, done in rows if done)
-    start = min(planned[0], completed[0] if completed else planned[0]).replace(day=1)
-    end = max(today, planned[-1]).replace(day=1)
     points, month = [], start
     while month <= end:
-        next_month = (month + dt.timedelta(days=32)).replace(day=1)
-        cutoff = next_month - dt.timedelta(days=1)
-        done_by = sum(1 for d in completed if d <= min(cutoff, today))
+        cutoff = _month_after(month) - dt.timedelta(days=1)
         points.append(
             {
                 "month": month,
                 "planned": sum(1 for d in planned if d <= cutoff),
-                "completed": done_by if month <= today else None,
+                "completed": sum(1 for d in completed if d <= min(cutoff, today))
+                if month <= today
+                else None,
             }
         )
-        month = next_month
+        month = _month_after(month)
     return points
+
+
+def plan_timelines(*, plans, today):
+    """For each action plan, cumulative milestones planned to be due and completed, month by
+    month, on its own axis: from the plan's start (or its earliest date) to its end (or its
+    latest date), so a plan of 2019 does not stretch the chart of one of 2026.
+
+    "Planned" uses the due date as first published (the original one when the plan was
+    revised), so a revision does not hide a delay. One query for all the plans; plans without
+    milestones are left out.
+    """
+    rows = {}
+    for plan_id, *row in Milestone.objects.filter(commitment__action_plan__in=plans).values_list(
+        "commitment__action_plan_id", "due_on", "original_due_on", "completed_on"
+    ):
+        rows.setdefault(plan_id, []).append(row)
+    timelines = []
+    for plan in plans:
+        if plan.pk not in rows:
+            continue
+        plan_rows = rows[plan.pk]
+        dates = [plan.starts_on, plan.ends_on]
+        dates += [original or due for due, original, _ in plan_rows]
+        dates += [done for _, _, done in plan_rows if done]
+        start, end = min(dates).replace(day=1), max(dates).replace(day=1)
+        points = _cumulative(plan_rows, start=start, end=end, today=today)
+        timelines.append(SimpleNamespace(plan=plan, points=points))
+    return timelines
 
 
 def institution_scorecard(*, today, state=None):

@@ -13,6 +13,11 @@ urlpatterns = [
     path("instituciones/<slug:slug>/", views.institution_detail, name="institution"),
     path("estados/<slug:slug>/", views.state_detail, name="state"),
     path("estados/<slug:slug>/reporte/", views.state_report, name="state_report"),
+    path(
+        "estados/<slug:slug>/planes/<int:number>/grafica.svg",
+        views.plan_chart_svg,
+        name="plan_chart_svg",
+    ),
     path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),
     path("evidencia/<int:pk>/archivo/", views.download_evidence, name="evidence-file"),
 ]

@@ -4,12 +4,12 @@ data they show changes (commitments.cache)."""
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from commitments import files, rules, selectors, uploads
 from commitments.cache import cached_public_page
-from commitments.models import Commitment, Evidence
+from commitments.models import ActionPlan, Commitment, Evidence
 from states.models import Organisation, State
 
 from . import charts, design
@@ -54,7 +54,7 @@ def state_detail(request, slug):
     paginator = Paginator(filterset.qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("pagina"))
     selectors.with_commitment_lights(page.object_list)
-    timeline = selectors.state_timeline(state=state, today=today)
+    timelines = selectors.plan_timelines(plans=plans, today=today)
     query = request.GET.copy()
     query.pop("pagina", None)
     context = {
@@ -65,11 +65,37 @@ def state_detail(request, slug):
         "page": page,
         "query": query.urlencode(),
         "filtered": any(v for k, v in request.GET.items() if k not in ("pagina", "orden")),
-        "timeline": timeline,
-        "chart": charts.cumulative_chart(timeline),
+        "plan_charts": charts.plan_charts(timelines, today=today),
         "today": today,
     }
     return render(request, "public/state.html", context)
+
+
+@cached_public_page
+def plan_chart_svg(request, slug, number):
+    """One plan's chart as a file of its own, with the site's credit, to download or embed."""
+    plan = get_object_or_404(
+        ActionPlan.objects.select_related("state"), state__slug=slug, state__is_active=True,
+        number=number,
+    )  # fmt: skip
+    today = timezone.localdate()
+    (timeline,) = selectors.plan_timelines(plans=[plan], today=today) or [None]
+    if timeline is None:
+        raise Http404
+    chart = charts.draw(timeline.points, charts.SIZES[0], today=today)
+    credit = _("%(site)s · %(url)s · %(date)s · CC BY 4.0") % {
+        "site": _("OGP Tracker"),
+        "url": request.build_absolute_uri(plan.state.get_absolute_url()),
+        "date": formats.date_format(today, "DATE_FORMAT"),
+    }
+    # The page's link names the file (download="..."): a cached hit replays only a few
+    # headers (commitments.cache), so none is set here.
+    return render(
+        request,
+        "public/_chart.svg.html",
+        {"c": chart, "standalone": True, "credit": credit},
+        content_type="image/svg+xml; charset=utf-8",
+    )
 
 
 @cached_public_page

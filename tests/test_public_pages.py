@@ -146,8 +146,8 @@ def test_pagination_keeps_the_filters_in_the_url(client, lit):
 
 def test_state_chart_has_a_text_alternative(client, lit):
     html = html_of(client, "/estados/guanajuato/")
-    assert 'role="img" aria-labelledby="chart-caption"' in html
-    assert "Hitos acumulados: 19 con fecha compromiso planeada" in html
+    assert 'role="img" aria-labelledby="chart-caption-' in html
+    assert " con fecha compromiso planeada al final del plan (línea punteada)" in html
     assert "<summary>Datos de la gráfica en una tabla</summary>" in html
     assert 'class="line-planned"' in html and 'class="line-completed"' in html
     assert '<th scope="row">noviembre de 2019</th>' in html

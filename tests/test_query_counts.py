@@ -23,6 +23,7 @@ PAGES = [
     "/semaforo/",
     "/semaforo/?agrupar=institucion&estado=nuevo-leon",
     "/estados/guanajuato/reporte/",
+    "/estados/nuevo-leon/planes/1/grafica.svg",
     "/como-medimos/",
     "/diseno/",
     "/en/",

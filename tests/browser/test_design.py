@@ -86,3 +86,30 @@ def test_the_admin_login_wears_the_skin(page, lit):
     font = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "Atkinson Hyperlegible Next" in font
     assert page.title().endswith("Administración de OGP Tracker")
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_chart_text_is_readable_and_nothing_is_clipped(browser, live_server, lit, width):
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="es-MX")
+    page = context.new_page()
+    page.goto(live_server.url + "/estados/nuevo-leon/")
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll('figure.chart svg')]
+            .filter(svg => getComputedStyle(svg).display !== 'none')
+            .map(svg => {
+                const box = svg.getBoundingClientRect();
+                const texts = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect());
+                return {
+                    kind: svg.getAttribute('class'),
+                    smallest: Math.min(...texts.map(t => t.height)),
+                    outside: texts.filter(t => t.left < box.left - 0.5
+                        || t.right > box.right + 0.5 || t.top < box.top - 0.5
+                        || t.bottom > box.bottom + 0.5).length,
+                };
+            })"""
+    )
+    context.close()
+    assert [s["kind"] for s in shown] == ["chart-narrow" if width == 375 else "chart-wide"] * 2
+    for chart in shown:
+        assert chart["outside"] == 0, chart
+        assert chart["smallest"] >= 12, chart  # a 12 px box: text of about 10 px or more
