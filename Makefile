@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run serve test test-fast lint security audit load format check messages
+.PHONY: install run serve test test-fast lint security audit load format check messages vendor
 
 # uv itself is pinned and installed into .tools/ with the standard library's venv and pip.
 $(UV):
@@ -33,6 +33,11 @@ serve: install
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: accessibility checks in browser tests will be skipped"; fi
+
+# The web font the site serves, copied from node_modules into static/ (committed, so that
+# `make run` needs no npm); run after changing its version in package.json.
+vendor: node_modules/.installed
+	bin/vendor-static
 
 test: install node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -8,6 +8,7 @@ import random
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 STATES = [
     ("01", "Aguascalientes"), ("02", "Baja California"), ("03", "Baja California Sur"),
@@ -37,9 +38,13 @@ def load(*, states=32, commitments=40, milestones=6, evidence=3, seed=2026):
         for code, name in STATES[:states]:
             slug = f"bench-{code}"
             state = State.objects.create(name=f"{name} (bench)", slug=slug, inegi_code=code)
+            # bulk_create skips save(), which makes the slug.
             orgs = Organisation.objects.bulk_create(
-                [Organisation(name=n, kind="government", state=state) for n in AGENCIES]
-                + [Organisation(name=n, kind="cso", state=state) for n in CSOS]
+                [
+                    Organisation(name=n, kind=kind, state=state, slug=f"{slugify(n)}-{slug}")
+                    for kind, names in (("government", AGENCIES), ("cso", CSOS))
+                    for n in names
+                ]
             )
             plan = ActionPlan.objects.create(
                 state=state,

@@ -59,10 +59,26 @@ def _with_group_light(rows):
         row.light = rules.aggregate_light(
             red=row.red_count, yellow=row.yellow_count, total=row.milestone_count
         )
-        row.completed_share = (
-            row.completed_count / row.milestone_count if row.milestone_count else 0
-        )
+        row.green_count = row.milestone_count - row.red_count - row.yellow_count
+        total = row.milestone_count or 1
+        row.completed_share = row.completed_count / total
+        row.red_share = row.red_count / total
+        row.overdue_share = row.overdue_count / total
     return rows
+
+
+def institution_rank(row):
+    """The order of the institution scorecard, most behind first (explained on its page):
+    red institutions, then yellow, then green (their light, rules.aggregate_light); within a
+    light, the largest share of red milestones (overdue or stale), then the largest share
+    overdue, then the smallest share completed; then by name."""
+    return (
+        -rules.SEVERITY[row.light],
+        -row.red_share,
+        -row.overdue_share,
+        row.completed_share,
+        row.name,
+    )
 
 
 def states_overview(*, today):
@@ -150,42 +166,62 @@ def state_action_plans(*, state):
     return list(ActionPlan.objects.filter(state=state).order_by("-starts_on"))
 
 
-def state_timeline(*, state, today):
-    """Cumulative milestones planned to be due and completed, month by month.
+def _month_after(month):
+    return (month + dt.timedelta(days=32)).replace(day=1)
 
-    "Planned" uses the due date as first published (the original one when the plan was
-    revised), so a revision does not hide a delay.
-    """
-    rows = list(
-        Milestone.objects.filter(commitment__action_plan__state=state).values_list(
-            "due_on", "original_due_on", "completed_on"
-        )
-    )
-    if not rows:
-        return []
+
+def _cumulative(rows, *, start, end, today):
+    """Month by month from `start` to `end` (first days of months): how many of `rows` (due,
+    original due, completed on) were planned to be due, and how many were completed, by the
+    end of each month; completed is None for months after today."""
     planned = sorted(original or due for due, original, _ in rows)
     completed = sorted(done for _, _, done in rows if done)
-    start = min(planned[0], completed[0] if completed else planned[0]).replace(day=1)
-    end = max(today, planned[-1]).replace(day=1)
     points, month = [], start
     while month <= end:
-        next_month = (month + dt.timedelta(days=32)).replace(day=1)
-        cutoff = next_month - dt.timedelta(days=1)
-        done_by = sum(1 for d in completed if d <= min(cutoff, today))
+        cutoff = _month_after(month) - dt.timedelta(days=1)
         points.append(
             {
                 "month": month,
                 "planned": sum(1 for d in planned if d <= cutoff),
-                "completed": done_by if month <= today else None,
+                "completed": sum(1 for d in completed if d <= min(cutoff, today))
+                if month <= today
+                else None,
             }
         )
-        month = next_month
+        month = _month_after(month)
     return points
 
 
+def plan_timelines(*, plans, today):
+    """For each action plan, cumulative milestones planned to be due and completed, month by
+    month, on its own axis: from the plan's start (or its earliest date) to its end (or its
+    latest date), so a plan of 2019 does not stretch the chart of one of 2026.
+
+    "Planned" uses the due date as first published (the original one when the plan was
+    revised), so a revision does not hide a delay. One query for all the plans; plans without
+    milestones are left out.
+    """
+    rows = {}
+    for plan_id, *row in Milestone.objects.filter(commitment__action_plan__in=plans).values_list(
+        "commitment__action_plan_id", "due_on", "original_due_on", "completed_on"
+    ):
+        rows.setdefault(plan_id, []).append(row)
+    timelines = []
+    for plan in plans:
+        if plan.pk not in rows:
+            continue
+        plan_rows = rows[plan.pk]
+        dates = [plan.starts_on, plan.ends_on]
+        dates += [original or due for due, original, _ in plan_rows]
+        dates += [done for _, _, done in plan_rows if done]
+        start, end = min(dates).replace(day=1), max(dates).replace(day=1)
+        points = _cumulative(plan_rows, start=start, end=end, today=today)
+        timelines.append(SimpleNamespace(plan=plan, points=points))
+    return timelines
+
+
 def institution_scorecard(*, today, state=None):
-    """Lead institutions ranked from the most behind: most overdue milestones first, then the
-    lowest share completed."""
+    """Lead institutions ranked from the most behind (institution_rank)."""
     prefix = "led_commitments__milestones__"
     organisations = Organisation.objects.filter(led_commitments__action_plan__state__is_active=True)
     if state is not None:
@@ -199,8 +235,50 @@ def institution_scorecard(*, today, state=None):
         .distinct()
     )
     _with_group_light(rows)
-    rows.sort(key=lambda r: (-r.overdue_count, -r.red_count, r.completed_share, r.name))
+    rows.sort(key=institution_rank)
     return rows
+
+
+def _commitments_summary(commitments):
+    """The milestone counts and light of a list of commitments (annotated by
+    commitments_with_counts): each milestone belongs to one commitment, so the sums are the
+    counts of their milestones."""
+    keys = ("milestone_count", "completed_count", "overdue_count", "red_count", "yellow_count")
+    summary = SimpleNamespace(
+        commitment_count=len(commitments),
+        **{key: sum(getattr(c, key) for c in commitments) for key in keys},
+    )
+    return _with_group_light([summary])[0]
+
+
+def institution_page(*, slug, today):
+    """An institution with the commitments it leads and those it supports (in active states),
+    each with its light and counts, and the figures of each group; the worst first.
+
+    Organisation.DoesNotExist for an unknown slug or one with no commitment to show.
+    """
+    organisation = Organisation.objects.select_related("state").get(slug=slug)
+    commitments = (
+        commitments_with_counts(today=today)
+        .filter(action_plan__state__is_active=True)
+        .select_related("action_plan__state", "lead_institution")
+    )
+    groups = {}
+    for name, lookup in (("led", "lead_institution"), ("supported", "supporting_institutions")):
+        rows = list(commitments.filter(**{lookup: organisation}))
+        for row in rows:  # light (the worst of its milestones) is annotated
+            row.green_count = row.milestone_count - row.red_count - row.yellow_count
+        rows.sort(key=lambda c: (-rules.SEVERITY[c.light], c.action_plan.state.name, c.ogp_id))
+        groups[name] = rows
+    if not groups["led"] and not groups["supported"]:
+        raise Organisation.DoesNotExist(slug)
+    return SimpleNamespace(
+        organisation=organisation,
+        led=groups["led"],
+        supported=groups["supported"],
+        led_summary=_commitments_summary(groups["led"]),
+        supported_summary=_commitments_summary(groups["supported"]),
+    )
 
 
 def commitment_detail(*, ogp_id, today):

@@ -8,9 +8,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("semaforo/", views.semaforo, name="semaforo"),
     path("como-medimos/", views.methodology, name="methodology"),
+    path("diseno/", views.design_system, name="design"),
     path("instituciones/", views.institutions, name="institutions"),
+    path("instituciones/<slug:slug>/", views.institution_detail, name="institution"),
     path("estados/<slug:slug>/", views.state_detail, name="state"),
     path("estados/<slug:slug>/reporte/", views.state_report, name="state_report"),
+    path(
+        "estados/<slug:slug>/planes/<int:number>/grafica.svg",
+        views.plan_chart_svg,
+        name="plan_chart_svg",
+    ),
     path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),
     path("evidencia/<int:pk>/archivo/", views.download_evidence, name="evidence-file"),
 ]

@@ -4,15 +4,15 @@ data they show changes (commitments.cache)."""
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from commitments import cache, files, rules, selectors, uploads
 from commitments.cache import cached_public_page
-from commitments.models import Commitment, Evidence
+from commitments.models import ActionPlan, Commitment, Evidence
 from states.models import Organisation, State
 
-from . import charts
+from . import charts, design
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
@@ -73,7 +73,7 @@ def state_detail(request, slug):
     if filterset.errors or request.GET.get("pagina", str(page.number)) != str(page.number):
         cache.dont_store(request)  # a filter not understood, or a page past the last
     selectors.with_commitment_lights(page.object_list)
-    timeline = selectors.state_timeline(state=state, today=today)
+    timelines = selectors.plan_timelines(plans=plans, today=today)
     query = request.GET.copy()
     query.pop("pagina", None)
     context = {
@@ -84,8 +84,7 @@ def state_detail(request, slug):
         "page": page,
         "query": query.urlencode(),
         "filtered": any(v for k, v in request.GET.items() if k not in ("pagina", "orden")),
-        "timeline": timeline,
-        "chart": charts.cumulative_chart(timeline),
+        "plan_charts": charts.plan_charts(timelines, today=today),
         "today": today,
     }
     return render(request, "public/state.html", context)
@@ -100,6 +99,33 @@ def _selected_state(request, states):
     return state
 
 
+@cached_public_page
+def plan_chart_svg(request, slug, number):
+    """One plan's chart as a file of its own, with the site's credit, to download or embed."""
+    plan = get_object_or_404(
+        ActionPlan.objects.select_related("state"), state__slug=slug, state__is_active=True,
+        number=number,
+    )  # fmt: skip
+    today = timezone.localdate()
+    (timeline,) = selectors.plan_timelines(plans=[plan], today=today) or [None]
+    if timeline is None:
+        raise Http404
+    chart = charts.draw(timeline.points, charts.SIZES[0], today=today)
+    credit = _("%(site)s · %(url)s · %(date)s · CC BY 4.0") % {
+        "site": _("OGP Tracker"),
+        "url": request.build_absolute_uri(plan.state.get_absolute_url()),
+        "date": formats.date_format(today, "DATE_FORMAT"),
+    }
+    # The page's link names the file (download="..."): a cached hit replays only a few
+    # headers (commitments.cache), so none is set here.
+    return render(
+        request,
+        "public/_chart.svg.html",
+        {"c": chart, "standalone": True, "credit": credit},
+        content_type="image/svg+xml; charset=utf-8",
+    )
+
+
 @cached_public_page(params=BY_STATE_PARAMS)
 def institutions(request):
     today = timezone.localdate()
@@ -108,6 +134,17 @@ def institutions(request):
     rows = selectors.institution_scorecard(today=today, state=state)
     context = {"rows": rows, "states": states, "selected_state": state, "today": today}
     return render(request, "public/institutions.html", context)
+
+
+@cached_public_page
+def institution_detail(request, slug):
+    today = timezone.localdate()
+    try:
+        institution = selectors.institution_page(slug=slug, today=today)
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+    context = {"institution": institution, "organisation": institution.organisation}
+    return render(request, "public/institution.html", context)
 
 
 @cached_public_page
@@ -161,6 +198,11 @@ def semaforo(request):
 def methodology(request):
     states = State.objects.active().order_by("name")
     return render(request, "public/methodology.html", {"states": states})
+
+
+@cached_public_page
+def design_system(request):
+    return render(request, "public/design.html", {"groups": design.tokens()})
 
 
 @cached_public_page

@@ -4,6 +4,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 # OGP asks members to update their evidence repository at least twice a year.
@@ -63,6 +64,34 @@ class State(models.Model):
         return term.organisation if term else None
 
 
+SLUG_MAX_LENGTH = 120
+
+
+def organisation_slug(name, state, *, exclude_pk=None, taken=None):
+    """A free slug for an organisation: its name followed by its state's slug (many states
+    have a "Secretaría de Finanzas"), and a number if that is taken too.
+
+    `taken` is a set of slugs already used, for callers that create many at once
+    (bulk_create skips save()); without it the table is asked.
+    """
+    base = slugify(name)[: SLUG_MAX_LENGTH - 70].strip("-") or "institucion"
+    if state is not None:
+        base = f"{base}-{state.slug}"[: SLUG_MAX_LENGTH - 4]
+
+    def used(slug):
+        if taken is not None:
+            return slug in taken
+        return Organisation.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
+
+    slug, n = base, 1
+    while used(slug):
+        n += 1
+        slug = f"{base}-{n}"
+    if taken is not None:
+        taken.add(slug)
+    return slug
+
+
 class Organisation(models.Model):
     class Kind(models.TextChoices):
         GOVERNMENT = "government", _("Government agency")
@@ -84,12 +113,22 @@ class Organisation(models.Model):
         help_text=_("Leave empty for national or international organisations."),
     )
     website = models.URLField(_("website"), blank=True)
+    # The institution's public page (/instituciones/<slug>/). Made from the name and the
+    # state when left empty, then kept: a rename does not break links already shared.
+    slug = models.SlugField(
+        _("slug"),
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        help_text=_("Leave empty to make it from the name and the state."),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
+            models.CheckConstraint(condition=~Q(slug=""), name="organisation_slug_not_empty"),
             models.UniqueConstraint(fields=["state", "name"], name="organisation_unique_per_state"),
             models.UniqueConstraint(
                 fields=["name"], condition=Q(state=None), name="organisation_unique_national"
@@ -98,6 +137,21 @@ class Organisation(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+    def save(self, *args, **kwargs):
+        self._fill_slug()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("public:institution", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # Before the form checks the constraints (a slug left empty in the admin).
+        self._fill_slug()
+
+    def _fill_slug(self):
+        if not self.slug:
+            self.slug = organisation_slug(self.name, self.state, exclude_pk=self.pk)
 
 
 class TransparencyBodyTerm(models.Model):

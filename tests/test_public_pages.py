@@ -71,7 +71,8 @@ def test_state_page_lists_commitments_with_their_row(client, lit):
     html = html_of(client, "/estados/nuevo-leon/")
     assert "Plan de Acción Local de Nuevo León 2022-2024" in html
     assert "Participación a través de la innovación con datos abiertos – dataLABNL" in html
-    assert "Institución líder: Secretaría de Participación Ciudadana" in html
+    lead = "/instituciones/secretaria-de-participacion-ciudadana-nuevo-leon/"
+    assert f'Institución líder: <a href="{lead}">Secretaría de Participación Ciudadana</a>' in html
     assert "Próximo hito por vencer" in html
     assert "<progress" in html
     assert "5 compromisos encontrados" in html
@@ -145,8 +146,8 @@ def test_pagination_keeps_the_filters_in_the_url(client, lit):
 
 def test_state_chart_has_a_text_alternative(client, lit):
     html = html_of(client, "/estados/guanajuato/")
-    assert 'role="img" aria-labelledby="chart-caption"' in html
-    assert "Hitos acumulados: 19 con fecha compromiso planeada" in html
+    assert 'role="img" aria-labelledby="chart-caption-' in html
+    assert " con fecha compromiso planeada al final del plan (línea punteada)" in html
     assert "<summary>Datos de la gráfica en una tabla</summary>" in html
     assert 'class="line-planned"' in html and 'class="line-completed"' in html
     assert '<th scope="row">noviembre de 2019</th>' in html
@@ -199,14 +200,18 @@ def test_retracted_evidence_stays_listed_as_retracted(client, lit):
 
 def test_institution_scorecard_ranks_the_most_behind_first(client, lit):
     html = html_of(client, "/instituciones/")
-    rows = re.findall(r'<th scope="row">([^<]+)</th>', html)
-    assert rows[0] == "Secretaría de Participación Ciudadana"  # most overdue milestones
-    assert (
-        rows.index(
-            "Instituto de Acceso a la Información Pública para el Estado de Guanajuato (IACIP)"
-        )
-        > 3
-    )
+    rows = re.findall(r'<th scope="row"><a href="/instituciones/[\w-]+/">([^<]+)</a></th>', html)
+    # Red first, the largest share of red milestones first: 2 of 3, then 4 of 7 (which has
+    # the most overdue milestones); yellow ones after every red one; green last.
+    assert rows[:2] == [
+        "Consejo Nuevo León para la Planeación Estratégica",
+        "Secretaría de Participación Ciudadana",
+    ]
+    assert rows[-3:] == [
+        "Secretaría de Desarrollo Social y Humano (SEDESHU)",
+        "Municipio de Monterrey",
+        "Instituto de Acceso a la Información Pública para el Estado de Guanajuato (IACIP)",
+    ]
     only_gto = html_of(client, "/instituciones/?estado=guanajuato")
     assert "Secretaría de Participación Ciudadana" not in only_gto
     assert "Instituciones líderes en Guanajuato" in only_gto

@@ -18,10 +18,14 @@ PAGES = [
     "/compromisos/MXNLE0001/",
     "/instituciones/",
     "/instituciones/?estado=guanajuato",
+    "/instituciones/secretaria-de-participacion-ciudadana-nuevo-leon/",
+    "/instituciones/kybernus-guanajuato-guanajuato/",
     "/semaforo/",
     "/semaforo/?agrupar=institucion&estado=nuevo-leon",
     "/estados/guanajuato/reporte/",
+    "/estados/nuevo-leon/planes/1/grafica.svg",
     "/como-medimos/",
+    "/diseno/",
     "/en/",
 ]
 

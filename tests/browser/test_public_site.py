@@ -13,10 +13,12 @@ PAGE_TYPES = [
     "/estados/guanajuato/",
     "/compromisos/MXGTO9003/",
     "/instituciones/",
+    "/instituciones/secretaria-de-participacion-ciudadana-nuevo-leon/",
     "/semaforo/",
     "/como-medimos/",
     "/estados/nuevo-leon/reporte/",
     "/en/estados/nuevo-leon/",
+    "/diseno/",
 ]
 
 
@@ -84,7 +86,15 @@ def test_usable_with_the_keyboard_alone(page, lit):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/estados/guanajuato/", "/compromisos/MXGTO9003/", "/semaforo/"]
+    "path",
+    [
+        "/",
+        "/estados/guanajuato/",
+        "/compromisos/MXGTO9003/",
+        "/semaforo/",
+        "/instituciones/kybernus-guanajuato-guanajuato/",
+        "/diseno/",
+    ],
 )
 def test_fits_a_375_pixel_phone(browser, live_server, lit, path):
     context = browser.new_context(
