@@ -5,13 +5,14 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from commitments.models import Commitment, Light, Milestone
+from commitments.models import Commitment, DisputeMessage, Light, Milestone, Transition
 from states.models import State
 
-from . import selectors
+from . import describe, selectors
 
 
 def _milestone_name(milestone):
@@ -28,13 +29,30 @@ class _TrackerFeed(Feed):
         obj = entry.obj
         name = _milestone_name(obj.milestone)
         if entry.kind == "light":
+            if obj.cause in Transition.QUIET_CAUSES:
+                # Not news about the milestone: said as what it is, with the light it shows.
+                return _("%(cause)s: the traffic light of %(milestone)s is now %(new)s") % {
+                    "cause": obj.get_cause_display(),
+                    "milestone": name,
+                    "new": describe.colour(obj.new_signal),
+                }
             if obj.new_signal == Light.RED:
                 return _("Milestone turned red: %(milestone)s") % {"milestone": name}
+            new = describe.colour(obj.new_signal)
+            if entry.latest and obj.new_signal == obj.milestone.signal:
+                new = describe.current_light(obj.milestone, today=timezone.localdate())
             return _("Traffic light of %(milestone)s: %(old)s → %(new)s") % {
                 "milestone": name,
-                "old": Light(obj.old_signal).label,
-                "new": Light(obj.new_signal).label,
+                "old": describe.colour(obj.old_signal),
+                "new": new,
             }
+        if entry.kind == "reschedule":
+            return _("%(milestone)s: %(move)s") % {
+                "milestone": name,
+                "move": describe.moved(obj.old_due_on, obj.new_due_on, after_due=obj.after_due),
+            }
+        if entry.kind == "dispute":
+            return self._dispute_title(obj, name)
         if entry.kind == "evidence":
             return _("New evidence for %(milestone)s: %(title)s") % {
                 "milestone": name,
@@ -47,11 +65,40 @@ class _TrackerFeed(Feed):
             "progress": obj.new_progress,
         }
 
+    @staticmethod
+    def _dispute_title(message, name):
+        # Organisations only: a person's name never appears on public pages or feeds.
+        values = {"milestone": name, "organisation": message.organisation}
+        kind = DisputeMessage.Kind
+        if message.kind == kind.REASON:
+            return _("%(organisation)s disputes the reported status of %(milestone)s") % values
+        if message.kind == kind.ANSWER:
+            return _("%(organisation)s answered the dispute of %(milestone)s") % values
+        if message.kind == kind.REJOINDER:
+            return _("%(organisation)s maintains its dispute of %(milestone)s") % values
+        if message.kind == kind.WITHDRAWAL:
+            return _("%(organisation)s withdrew its dispute of %(milestone)s") % values
+        return _("Dispute of %(milestone)s closed by a new status report") % values
+
     def item_description(self, entry):
         obj = entry.obj
         commitment = obj.milestone.commitment
         parts = [f"{commitment.ogp_id} {commitment.title}"]
-        if entry.kind == "light":
+        if entry.kind == "reschedule":
+            if obj.organisation:
+                parts.append(str(obj.organisation))
+            if entry.transition is not None:
+                parts.append(
+                    _("traffic light: %(old)s → %(new)s")
+                    % {
+                        "old": describe.colour(entry.transition.old_signal),
+                        "new": describe.colour(entry.transition.new_signal),
+                    }
+                )
+        elif entry.kind == "dispute":
+            if obj.text:
+                parts.append(obj.text)
+        elif entry.kind == "light":
             parts.append(obj.get_cause_display())
         elif entry.kind == "evidence":
             parts.append(str(obj.organisation))

@@ -1,7 +1,9 @@
 """Who hears about what: queued notifications, reminders sent, citizens' follows, opt-outs.
 
 A Transition (commitments) is claimed once by setting its notified_at; claiming it turns it
-into one Notification per recipient, and the daily digest claims and sends those.
+into one Notification per recipient, and the daily digest claims and sends those. A move of
+a due date (Reschedule) is a Notification of the state's civil society too. The steps of a
+dispute's thread are emailed at once, each recorded first as a DisputeNotice.
 """
 
 from django.conf import settings
@@ -10,7 +12,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from commitments.models import Commitment, Milestone, Transition
+from commitments.models import (
+    Commitment,
+    Dispute,
+    DisputeMessage,
+    Milestone,
+    Reschedule,
+    Transition,
+)
 from states.models import State
 
 
@@ -102,6 +111,7 @@ class Notification(models.Model):
         TURNED_RED = "red", _("Milestone turned red")
         LIGHT_CHANGED = "light", _("Traffic light changed")
         DUE_SOON = "due_soon", _("Milestone due in 14 days")
+        RESCHEDULED = "rescheduled", _("Milestone's due date moved")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -130,6 +140,17 @@ class Notification(models.Model):
         related_name="notifications",
         null=True,
         blank=True,
+    )
+    # The move of a due date it tells of (kind "rescheduled"). No index of its own: the
+    # unique index below leads with the user, and a reschedule is never deleted.
+    reschedule = models.ForeignKey(
+        Reschedule,
+        verbose_name=_("reschedule"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Set when a digest claims it, before the email goes out: sent at most once.
@@ -160,6 +181,12 @@ class Notification(models.Model):
                 condition=Q(transition__isnull=False, follow__isnull=False),
                 name="notification_once_per_follow",
             ),
+            # One notice per person and move of a due date, however often it is delivered.
+            models.UniqueConstraint(
+                fields=["user", "reschedule"],
+                condition=Q(reschedule__isnull=False),
+                name="notification_once_per_reschedule",
+            ),
         ]
 
     def __str__(self):
@@ -184,3 +211,78 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.milestone_id} · {self.due_on}"
+
+
+class DisputeNotice(models.Model):
+    """One email about a dispute's thread to one person, sent at once (not in the digest).
+
+    Recorded before it is sent, and claimed by setting sent_at, so a task delivered twice
+    (the outbox may) sends it once; a failed send is released for the retry. A notice that
+    is no longer true when its turn comes (a dispute answered before its officials were
+    told) is marked skipped instead of sent.
+    """
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Dispute opened")
+        REMINDER = "reminder", _("Dispute awaiting an answer")
+        ANSWERED = "answered", _("Dispute answered")
+        WITHDRAWN = "withdrawn", _("Dispute withdrawn")
+        MAINTAINED = "maintained", _("Dispute maintained")
+
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("dispute"), on_delete=models.CASCADE, related_name="notices"
+    )
+    # The step of the thread it tells of; none for a reminder.
+    message = models.ForeignKey(
+        DisputeMessage,
+        verbose_name=_("dispute message"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="dispute_notices",
+    )
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    skipped = models.BooleanField(
+        _("not sent"),
+        default=False,
+        help_text=_("No longer true when its turn came, or nobody to send it to."),
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("dispute notice")
+        verbose_name_plural = _("dispute notices")
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at=None), name="dispute_notice_due"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "message"],
+                condition=Q(message__isnull=False),
+                name="dispute_notice_once_per_message",
+            ),
+            # A reminder is claimed on the dispute (reminded_at); its notices carry that time.
+            models.UniqueConstraint(
+                fields=["user", "dispute", "created_at"],
+                condition=Q(kind="reminder"),
+                name="dispute_reminder_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="reminder", message__isnull=True)
+                | (~Q(kind="reminder") & Q(message__isnull=False)),
+                name="dispute_notice_message_unless_reminder",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.dispute_id} → {self.user}"

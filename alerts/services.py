@@ -15,14 +15,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from commitments.models import Light, Milestone, Transition
+from commitments.models import Light, Milestone, Reschedule, Transition
 from states.models import Membership
 
-from . import selectors, tokens
+from . import describe, selectors, tokens
 from .models import Follow, Notification, OptOut, ReminderSent
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ def _queue_transition(transition_id, *, now):
     transition = Transition.objects.select_related(
         "milestone__commitment__action_plan__state", "actor"
     ).get(pk=transition_id)
+    if transition.cause in Transition.QUIET_CAUSES:
+        return  # a change of method or a correction is not news: claimed, told to nobody
     milestone = transition.milestone
     turned_red = transition.new_signal == Light.RED
     kind = Notification.Kind.TURNED_RED if turned_red else Notification.Kind.LIGHT_CHANGED
@@ -93,6 +95,42 @@ def _queue_transition(transition_id, *, now):
     for notice in notices:
         notice.created_at = now
     Notification.objects.bulk_create(notices, ignore_conflicts=True)
+
+
+def queue_reschedule_notices(*, reschedule_id, now):
+    """Queues the notice of a moved due date for the civil society of the milestone's state
+    (every move, whether or not the light changed); returns how many were queued.
+
+    Unique per person and move, so a second delivery of the task queues nothing. Whoever
+    moved it is not told; followers hear of it only through a light change it caused.
+    """
+    reschedule = (
+        Reschedule.objects.select_related("milestone__commitment__action_plan__state")
+        .filter(pk=reschedule_id)
+        .first()
+    )
+    if reschedule is None or not reschedule.milestone.commitment.action_plan.state.is_active:
+        return 0
+    users = selectors.users_to_alert(
+        milestone=reschedule.milestone,
+        roles={Membership.Role.CSO},
+        exclude_user_id=reschedule.author_id,
+    )
+    told = set(Notification.objects.filter(reschedule=reschedule).values_list("user", flat=True))
+    notices = [
+        Notification(
+            user=u,
+            kind=Notification.Kind.RESCHEDULED,
+            milestone=reschedule.milestone,
+            reschedule=reschedule,
+            created_at=now,
+        )
+        for u in users
+        if u.pk not in told
+    ]
+    # The unique constraint settles a second delivery running at the same moment.
+    Notification.objects.bulk_create(notices, ignore_conflicts=True)
+    return len(notices)
 
 
 def queue_due_reminders(*, today, now):
@@ -169,6 +207,7 @@ def _items(token):
         .select_related(
             "milestone__commitment__action_plan__state",
             "transition",
+            "reschedule",
             "follow__state",
             "follow__commitment",
         )
@@ -176,33 +215,113 @@ def _items(token):
     )
 
 
-def _entry(notice, *, today):
-    milestone = notice.milestone
-    entry = {
-        "kind": notice.kind,
-        "milestone": milestone,
-        "commitment": milestone.commitment,
-        "state": milestone.commitment.action_plan.state,
-        "url": absolute_url(milestone.commitment.get_absolute_url()),
-        "transition": notice.transition,
+def _moves(milestone, notices):
+    """The moves of the due date a milestone's notices tell of: those notified as such, and
+    those behind a light change with the cause "reschedule" (matched by when they were made,
+    the moment its transition was recorded)."""
+    moves = {n.reschedule_id: n.reschedule for n in notices if n.reschedule_id}
+    at = {
+        n.transition.recorded_at
+        for n in notices
+        if n.transition_id and n.transition.cause == Transition.Cause.RESCHEDULE
     }
-    if notice.kind == Notification.Kind.DUE_SOON:
-        entry["days_left"] = (milestone.due_on - today).days
-    if notice.transition is not None:
-        entry["old_signal"] = Light(notice.transition.old_signal).label
-        entry["new_signal"] = Light(notice.transition.new_signal).label
-    return entry
+    if at:
+        found = Reschedule.objects.filter(milestone=milestone, created_at__in=at)
+        moves.update((r.pk, r) for r in found)
+    return sorted(moves.values(), key=lambda r: (r.created_at, r.pk))
+
+
+def _entries(notices, *, today):
+    """What a milestone's notices of one digest say, as true when it is sent: the net change
+    over the period and the light now, not each step in between.
+
+    A milestone that turned red and is red now is "red"; one that turned red and is no longer
+    red "se puso en rojo y volvió a verde"; any other net change of its light "amarillo →
+    verde: completado con retraso"; a change and its undoing (yellow and back to green) is
+    not reported. A moved due date says so, "fecha reprogramada del … al …", never only the
+    light it turned. A due-soon reminder is kept while the milestone is still open and due.
+    """
+    milestone = notices[0].milestone
+    commitment = milestone.commitment
+    base = {
+        "milestone": milestone,
+        "commitment": commitment,
+        "state": commitment.action_plan.state,
+        "url": absolute_url(commitment.get_absolute_url()),
+        "light": describe.current_light(milestone, today=today),
+        "reason": describe.reason(milestone, today=today),
+    }
+    entries = []
+    transitions = sorted(
+        {n.transition_id: n.transition for n in notices if n.transition_id}.values(),
+        key=lambda t: (t.happened_at, t.pk),
+    )
+    moves = _moves(milestone, notices)
+    move = None
+    if moves:
+        move = describe.moved(
+            moves[0].old_due_on,
+            moves[-1].new_due_on,
+            after_due=any(r.after_due for r in moves),
+            times=len(moves),
+        )
+    light = None
+    if transitions:
+        reds = [t for t in transitions if t.new_signal == Light.RED]
+        start = transitions[0].old_signal
+        if reds and milestone.signal == Light.RED:
+            light = {"section": "red", "since": reds[-1].happened_at}
+        elif reds:
+            light = {
+                "section": "changed",
+                "change": _("turned red on %(date)s and is back to %(light)s")
+                % {"date": describe.day(reds[-1].happened_at), "light": base["light"]},
+            }
+        elif start != milestone.signal:
+            light = {
+                "section": "changed",
+                "change": f"{describe.colour(start).capitalize()} → {base['light']}",
+            }
+    if light and light["section"] == "red":
+        entries.append({**base, **light, "move": move})
+    elif move:
+        entries.append({**base, "section": "rescheduled", "move": move})
+    elif light:
+        entries.append({**base, **light, "move": None})
+    due_soon = any(n.kind == Notification.Kind.DUE_SOON for n in notices)
+    if (
+        due_soon
+        and milestone.status != Milestone.Status.COMPLETED
+        and milestone.due_on is not None
+        and today <= milestone.due_on <= today + dt.timedelta(days=REMINDER_DAYS)
+    ):
+        days_left = (milestone.due_on - today).days
+        entries.append({**base, "section": "due_soon", "days_left": days_left})
+    return entries
+
+
+def digest_entries(items, *, today):
+    """The entries of a digest, milestone by milestone, in the order of its notices."""
+    by_milestone = {}
+    for notice in items:
+        by_milestone.setdefault(notice.milestone_id, []).append(notice)
+    return [e for notices in by_milestone.values() for e in _entries(notices, today=today)]
 
 
 def render_digest(*, items, language, greeting_name, unsubscribe_url, today, follows=()):
-    """Subject, plain text and HTML of a digest, in `language`."""
+    """Subject, plain text and HTML of a digest, in `language`; None when, by the time it is
+    sent, nothing it held is still news (a light turned and turned back)."""
     with translation.override(language):
-        entries = [_entry(n, today=today) for n in items]
+        entries = digest_entries(items, today=today)
+        if not entries:
+            return None
+        sections = {
+            name: [e for e in entries if e["section"] == name]
+            for name in ("red", "rescheduled", "changed", "due_soon")
+        }
         context = {
             "name": greeting_name,
-            "red": [e for e in entries if e["kind"] == Notification.Kind.TURNED_RED],
-            "changed": [e for e in entries if e["kind"] == Notification.Kind.LIGHT_CHANGED],
-            "due_soon": [e for e in entries if e["kind"] == Notification.Kind.DUE_SOON],
+            **sections,
             "unsubscribe_url": unsubscribe_url,
             "follows": [
                 {
@@ -259,13 +378,16 @@ def send_user_digest(*, user_id, now):
         unsubscribe_url = absolute_url(
             reverse("alerts:unsubscribe", args=[tokens.unsubscribe_token(user=user)])
         )
-    subject, text, html = render_digest(
+    rendered = render_digest(
         items=items,
         language=user.language,
         greeting_name=user.first_name or user.username,
         unsubscribe_url=unsubscribe_url,
-        today=now.date(),
+        today=timezone.localdate(now),
     )
+    if rendered is None:
+        return 0  # nothing left to tell; the notices stay claimed
+    subject, text, html = rendered
     try:
         _send(to=user.email, subject=subject, text=text, html=html, unsubscribe_url=unsubscribe_url)
     except Exception:
@@ -292,14 +414,17 @@ def send_citizen_digest(*, email, now):
         unsubscribe_url = absolute_url(
             reverse("alerts:unsubscribe", args=[tokens.unsubscribe_token(email=email)])
         )
-    subject, text, html = render_digest(
+    rendered = render_digest(
         items=items,
         language=language,
         greeting_name="",
         unsubscribe_url=unsubscribe_url,
-        today=now.date(),
+        today=timezone.localdate(now),
         follows=follows,
     )
+    if rendered is None:
+        return 0
+    subject, text, html = rendered
     try:
         _send(to=email, subject=subject, text=text, html=html, unsubscribe_url=unsubscribe_url)
     except Exception:

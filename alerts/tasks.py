@@ -3,9 +3,10 @@
 They are queued through the outbox (ops.outbox), which may in rare cases send one twice, so
 each must be idempotent. They are: transitions and notices are claimed with a conditional
 UPDATE before anything is written or sent (alerts.services), reminders are unique per
-milestone and due date, and a digest task claims its notices before sending. The one
-exception is harmless: a follow confirmation sent twice is the same email with the same link,
-as when the person asks again.
+milestone and due date, a moved due date's notices are unique per person and move, each
+email about a dispute is recorded unique per person and step and claimed before it is sent,
+and a digest task claims its notices before sending. The one exception is harmless: a follow
+confirmation sent twice is the same email with the same link, as when the person asks again.
 """
 
 import logging
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from ops import outbox
 
-from . import services
+from . import disputes, services
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +75,23 @@ def send_citizen_digest(email):
 @shared_task(name="alerts.send_follow_confirmation", soft_time_limit=60, time_limit=90, **RETRY)
 def send_follow_confirmation(follow_id):
     return services.send_follow_confirmation(follow_id=follow_id)
+
+
+@shared_task(name="alerts.notify_dispute", soft_time_limit=2 * 60, time_limit=3 * 60, **RETRY)
+def notify_dispute(dispute_id, event):
+    """A step of a dispute's thread (opened, answered, withdrawn, maintained), emailed at once
+    to the other side; queued by commitments.services through the outbox."""
+    return disputes.notify_dispute(dispute_id=dispute_id, event=event, now=timezone.now())
+
+
+@shared_task(name="alerts.remind_disputes", soft_time_limit=10 * 60, time_limit=12 * 60, **RETRY)
+def remind_disputes():
+    reminded = disputes.remind_unanswered(now=timezone.now())
+    logger.info("Reminded the officials of %d unanswered disputes", reminded)
+    return reminded
+
+
+@shared_task(name="alerts.notify_reschedule", soft_time_limit=60, time_limit=90, **RETRY)
+def notify_reschedule(reschedule_id):
+    """A moved due date, queued for the state's civil society's digest."""
+    return services.queue_reschedule_notices(reschedule_id=reschedule_id, now=timezone.now())

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import downloads, views, write
+from . import disputes, downloads, views, write
 
 app_name = "api"
 
@@ -21,6 +21,21 @@ urlpatterns = [
         "api/v1/milestones/<int:pk>/verification/",
         write.record_verification,
         name="record-verification",
+    ),
+    path(
+        "api/v1/milestones/<int:pk>/dispute/answer/",
+        disputes.answer_dispute,
+        name="answer-dispute",
+    ),
+    path(
+        "api/v1/milestones/<int:pk>/dispute/withdraw/",
+        disputes.withdraw_dispute,
+        name="withdraw-dispute",
+    ),
+    path(
+        "api/v1/milestones/<int:pk>/dispute/maintain/",
+        disputes.maintain_dispute,
+        name="maintain-dispute",
     ),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

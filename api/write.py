@@ -4,6 +4,8 @@ contributor panel, so a request gets the same answer through either door.
     POST /api/v1/milestones/{id}/status/        {version, status, progress, note, ...}
     POST /api/v1/milestones/{id}/evidence/      {title, url} or multipart {title, file}
     POST /api/v1/milestones/{id}/verification/  {version, result, reason}
+
+The right of reply's three endpoints are in api/disputes.py, on the same helpers.
 """
 
 from django.conf import settings

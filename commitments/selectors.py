@@ -26,6 +26,8 @@ from . import permissions, rules
 from .models import (
     ActionPlan,
     Commitment,
+    Dispute,
+    DisputeMessage,
     Evidence,
     HistoryEntry,
     Milestone,
@@ -306,6 +308,8 @@ def commitment_detail(*, ogp_id, today):
                 "created_at", "id"
             ),
         ),
+        # The right of reply's public thread (templates/public/_dispute.html).
+        Prefetch("disputes", queryset=dispute_thread()),
     )
     return (
         commitments_with_counts(today=today)
@@ -356,7 +360,8 @@ def attention_of(milestone, *, now):
         if assessment.stale:
             reasons.append("quiet")
     judged_now = milestone.verification_version == milestone.version
-    if milestone.verification_result == Verification.Result.DISPUTED and judged_now:
+    # Disputed while a dispute is in progress (a withdrawn one no longer is).
+    if milestone.is_disputed:
         reasons.append("disputed")
     elif milestone.status != Milestone.Status.NOT_STARTED and not judged_now:
         reasons.append("awaiting_verification")
@@ -397,6 +402,7 @@ def panel_milestone(*, pk):
         .prefetch_related(
             Prefetch("evidence", queryset=evidence),
             Prefetch("history", queryset=history.order_by("created_at", "id")),
+            Prefetch("disputes", queryset=dispute_thread(with_authors=True)),
         )
         .get(pk=pk)
     )
@@ -409,4 +415,28 @@ def latest_verification(milestone):
         .select_related("organisation")
         .order_by("-created_at", "-id")
         .first()
+    )
+
+
+def dispute_thread(*, with_authors=False):
+    """Disputes with their organisation and thread, newest first: the queryset to prefetch as
+    a milestone's `disputes`. Public pages name organisations only; the panel also reads who
+    wrote each step (`with_authors`)."""
+    messages = DisputeMessage.objects.select_related("organisation").order_by("created_at", "id")
+    if with_authors:
+        messages = messages.select_related("author")
+    return (
+        Dispute.objects.select_related("organisation")
+        .prefetch_related(Prefetch("messages", queryset=messages))
+        .order_by("-opened_at", "-id")
+    )
+
+
+def dispute_to_act_on(milestone):
+    """The dispute a reply acts on: the milestone's dispute in progress, else its latest (so
+    a step it can no longer take is refused with a reason, not as if there were none)."""
+    disputes = Dispute.objects.filter(milestone=milestone).select_related("organisation")
+    return (
+        disputes.filter(state__in=Dispute.ACTIVE).first()
+        or disputes.order_by("-opened_at", "-id").first()
     )

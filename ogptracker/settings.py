@@ -301,6 +301,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.scan_due_reminders",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Disputes left unanswered, recalled to the officials who answer for them.
+    "dispute-reminders": {
+        "task": "alerts.remind_disputes",
+        "schedule": crontab(hour=6, minute=45),
+    },
     # One digest a day per person, in the morning, Mexico City time.
     "daily-digest": {
         "task": "alerts.send_digests",

@@ -1,17 +1,20 @@
 """The panel's permission decorators: the HTTP side of commitments.permissions.
 
 Refusals: anonymous people are sent to the login page, signed-in people get 403, and a
-milestone or evidence that does not exist is a 404; nothing is written either way.
+milestone or evidence that does not exist (or a milestone never disputed, for a reply to a
+dispute) is a 404; nothing is written either way.
 """
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from commitments.models import Evidence, Milestone
 from commitments.permissions import membership_for, memberships_of
+from commitments.selectors import dispute_to_act_on
 
 
 def _milestone_queryset():
@@ -21,7 +24,8 @@ def _milestone_queryset():
 def require(permission, *, on="milestone"):
     """View decorator: resolves the milestone (or evidence) in the URL and the membership.
 
-    The view receives them as keyword arguments `milestone` (and `evidence`) and `membership`.
+    The view receives them as keyword arguments `milestone` (and `evidence`, or with
+    on="dispute" the dispute it acts on) and `membership`.
     """
 
     def decorator(view):
@@ -38,12 +42,21 @@ def require(permission, *, on="milestone"):
                 milestone = evidence.milestone
             else:
                 milestone = get_object_or_404(_milestone_queryset(), pk=pk)
-            membership = membership_for(request.user, permission, milestone, evidence=evidence)
+            dispute = None
+            if on == "dispute":
+                dispute = dispute_to_act_on(milestone)
+                if dispute is None:
+                    raise Http404
+            membership = membership_for(
+                request.user, permission, milestone, evidence=evidence, dispute=dispute
+            )
             if membership is None:
                 raise PermissionDenied
             kwargs.update(milestone=milestone, membership=membership)
             if evidence is not None:
                 kwargs["evidence"] = evidence
+            if dispute is not None:
+                kwargs["dispute"] = dispute
             return view(request, *args, **kwargs)
 
         return wrapper

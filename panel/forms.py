@@ -120,3 +120,44 @@ class RetractForm(forms.Form):
         max_length=4000,
         help_text=_("The evidence stays listed, struck through, with this reason."),
     )
+
+
+class DisputeAnswerForm(forms.Form):
+    """The government's answer to a dispute (officials of the lead or supporting institutions)."""
+
+    # The milestone version the person saw: a new status report closes the dispute meanwhile.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    text = forms.CharField(
+        label=_("Your institution's answer"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text=_("Public, under your institution's name, on the milestone's page."),
+    )
+
+    def service_arguments(self):
+        """The cleaned data as services.answer_dispute takes it."""
+        return {"base_version": self.cleaned_data["version"], "text": self.cleaned_data["text"]}
+
+
+class DisputeCloseForm(forms.Form):
+    """The disputing organisation's reply to the answer: withdraw, or maintain with a rejoinder.
+
+    Which of the two is the URL's (one button each); the rejoinder is required to maintain,
+    which services.close_dispute says in the text field.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    text = forms.CharField(
+        label=_("Your reply"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        help_text=_(
+            "Required to maintain the dispute: why the answer does not settle it. Optional to "
+            "withdraw it. Public, under your organisation's name."
+        ),
+    )
+
+    def service_arguments(self):
+        """The cleaned data as services.close_dispute takes it."""
+        return {"base_version": self.cleaned_data["version"], "text": self.cleaned_data["text"]}

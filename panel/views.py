@@ -12,10 +12,17 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from commitments import permissions, selectors, services, uploads
-from commitments.models import Milestone
+from commitments.models import Dispute, Milestone
 
 from .decorators import contributor_required, require
-from .forms import EvidenceForm, RetractForm, StatusForm, VerificationForm
+from .forms import (
+    DisputeAnswerForm,
+    DisputeCloseForm,
+    EvidenceForm,
+    RetractForm,
+    StatusForm,
+    VerificationForm,
+)
 
 
 @contributor_required
@@ -41,7 +48,11 @@ def dashboard(request):
 def _milestone_page(request, milestone_pk, *, status=200, forms=None, stale=None):
     milestone = selectors.panel_milestone(pk=milestone_pk)
     forms = forms or {}
-    allowed = permissions.allowed_permissions(request.user, milestone)
+    disputes = list(milestone.disputes.all())
+    # The thread a reply acts on: the one in progress (at most one), else none to reply to.
+    dispute = next((d for d in disputes if d.is_active), None)
+    allowed = permissions.allowed_permissions(request.user, milestone, dispute=dispute)
+    steps = _dispute_steps(dispute, allowed)
     context = {
         "milestone": milestone,
         "commitment": milestone.commitment,
@@ -53,12 +64,42 @@ def _milestone_page(request, milestone_pk, *, status=200, forms=None, stale=None
         "verification_form": forms.get("verification")
         or VerificationForm(initial={"version": milestone.version}, prefix="verification"),
         "retract_form": forms.get("retract") or RetractForm(prefix="retract"),
+        "disputes": disputes,
+        "dispute_steps": steps,
+        # A refused reply whose form the page no longer shows (the step is gone): its errors.
+        "refused_reply": next(
+            (
+                forms[name]
+                for name, step in (("answer", "answer"), ("close", "withdraw"))
+                if name in forms and step not in steps
+            ),
+            None,
+        ),
+        "today": timezone.localdate(),
+        "answer_form": forms.get("answer")
+        or DisputeAnswerForm(initial={"version": milestone.version}, prefix="answer"),
+        "close_form": forms.get("close")
+        or DisputeCloseForm(initial={"version": milestone.version}, prefix="close"),
         "retract_target": forms.get("retract_target"),
         "stale": stale,
         "max_upload": settings.EVIDENCE_MAX_BYTES,
         "allowed_types": uploads.ALLOWED_LABELS,
     }
     return render(request, "panel/milestone.html", context, status=status)
+
+
+def _dispute_steps(dispute, allowed):
+    """The steps of the thread in progress the person may take now, for the page's buttons."""
+    if dispute is None:
+        return set()
+    steps, state = set(), Dispute.State
+    if "dispute:answer" in allowed and dispute.state in (state.OPEN, state.MAINTAINED):
+        steps.add("answer")
+    if "dispute:close" in allowed and dispute.state in (state.OPEN, state.ANSWERED):
+        steps.add("withdraw")
+        if dispute.state == state.ANSWERED:
+            steps.add("maintain")
+    return steps
 
 
 def _done(request, milestone, message):
@@ -186,3 +227,49 @@ def retract_evidence(request, *, milestone, membership, evidence):
         status=400,
         forms={"retract": form, "retract_target": evidence.pk},
     )
+
+
+def _reply_to_dispute(request, milestone, form, form_name, service, done_message, **extra):
+    """Runs one step of a dispute's thread from a bound form: the page again with the form's
+    errors (400), the conflict (409), or a redirect with `done_message`."""
+    if form.is_valid():
+        try:
+            service(now=timezone.now(), **form.service_arguments(), **extra)
+        except services.StaleVersion as stale:
+            return _milestone_page(
+                request, milestone.pk, status=409, stale={"newer": stale.newer, "mine": None}
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return _done(request, milestone, done_message)
+    return _milestone_page(request, milestone.pk, status=400, forms={form_name: form})
+
+
+@require_POST
+@require("dispute:answer", on="dispute")
+def answer_dispute(request, *, milestone, membership, dispute):
+    return _reply_to_dispute(
+        request, milestone, DisputeAnswerForm(request.POST, prefix="answer"), "answer",
+        services.answer_dispute, _("Answer published."), dispute=dispute, membership=membership,
+    )  # fmt: skip
+
+
+@require_POST
+@require("dispute:close", on="dispute")
+def withdraw_dispute(request, *, milestone, membership, dispute):
+    return _reply_to_dispute(
+        request, milestone, DisputeCloseForm(request.POST, prefix="close"), "close",
+        services.close_dispute, _("Dispute withdrawn."), dispute=dispute, membership=membership,
+        outcome="withdrawn",
+    )  # fmt: skip
+
+
+@require_POST
+@require("dispute:close", on="dispute")
+def maintain_dispute(request, *, milestone, membership, dispute):
+    return _reply_to_dispute(
+        request, milestone, DisputeCloseForm(request.POST, prefix="close"), "close",
+        services.close_dispute, _("Dispute maintained."), dispute=dispute, membership=membership,
+        outcome="maintained",
+    )  # fmt: skip

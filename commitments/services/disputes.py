@@ -17,7 +17,7 @@ from ops import outbox
 from .. import permissions
 from ..cache import invalidate_public_pages
 from ..models import Dispute, DisputeMessage, HistoryEntry, VerificationStatus
-from .contributions import _check_acts_in_state, _lock
+from .contributions import _check_acts_in_state, _lock, _refuse_if_stale
 
 
 def _locked_dispute(dispute):
@@ -52,9 +52,13 @@ def _text(text, message):
     return text
 
 
-def answer_dispute(*, dispute, membership, text, now):
+def answer_dispute(*, dispute, membership, text, now, base_version=None):
     """The government answers a dispute: an official of the commitment's lead or supporting
-    institution. A maintained dispute may be answered again."""
+    institution. A maintained dispute may be answered again.
+
+    `base_version` is the milestone version the person saw (the panel and the API send it):
+    an older one raises StaleVersion, since a new report has closed the dispute meanwhile.
+    """
     milestone = dispute.milestone
     _check_acts_in_state(membership, milestone)
     if membership.organisation_id not in permissions.answering_organisation_ids(
@@ -64,6 +68,7 @@ def answer_dispute(*, dispute, membership, text, now):
     text = _text(text, _("Write the government's answer."))
     with transaction.atomic():
         locked = _lock(milestone)
+        _refuse_if_stale(locked, base_version)
         dispute = _locked_dispute(dispute)
         if dispute.state not in (Dispute.State.OPEN, Dispute.State.MAINTAINED):
             raise ValidationError({"text": _("This dispute is not awaiting an answer.")})
@@ -79,9 +84,10 @@ def answer_dispute(*, dispute, membership, text, now):
     return message
 
 
-def close_dispute(*, dispute, membership, outcome, text, now):
+def close_dispute(*, dispute, membership, outcome, text, now, base_version=None):
     """The organisation that disputed replies to the answer: it withdraws the dispute (it is
-    satisfied; the status is no longer marked disputed) or maintains it (the mark stays)."""
+    satisfied; the status is no longer marked disputed) or maintains it (the mark stays).
+    `base_version` as for `answer_dispute`."""
     milestone = dispute.milestone
     _check_acts_in_state(membership, milestone)
     if membership.organisation_id != dispute.organisation_id:
@@ -95,6 +101,7 @@ def close_dispute(*, dispute, membership, outcome, text, now):
         text = _text(text, _("Say why the answer does not settle the dispute."))
     with transaction.atomic():
         locked = _lock(milestone)
+        _refuse_if_stale(locked, base_version)
         dispute = _locked_dispute(dispute)
         allowed = {Dispute.State.OPEN, Dispute.State.ANSWERED}
         if not withdrawn:

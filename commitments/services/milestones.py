@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ops import outbox
 from states.models import State
 
 from .. import rules
@@ -132,7 +133,7 @@ def reschedule_milestone(
                 milestone_version=locked.version,
                 status_update=update,
             )
-        Reschedule.objects.create(
+        reschedule = Reschedule.objects.create(
             milestone=locked,
             old_due_on=old_due,
             new_due_on=due_on,
@@ -146,6 +147,9 @@ def reschedule_milestone(
             history_entry=entry,
         )
         refresh_light(locked, now=now, cause=Transition.Cause.RESCHEDULE, actor=actor)
+        # The state's civil society hears of every move, light change or not; by name, since
+        # alerts depends on commitments and not the reverse.
+        outbox.enqueue("alerts.notify_reschedule", reschedule.pk)
     milestone.refresh_from_db()
     return locked
 
