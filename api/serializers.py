@@ -2,6 +2,7 @@
 are stable English identifiers; the data dictionary at /datos/ explains them."""
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -285,7 +286,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
     def _lateness(self, milestone):
         cached = getattr(milestone, "_api_lateness", None)
         if cached is None:
-            cached = milestone._api_lateness = lateness(milestone, self.context["today"])
+            # The list passes one day for the whole page; the write API's answer uses today.
+            today = self.context.get("today") or timezone.localdate()
+            cached = milestone._api_lateness = lateness(milestone, today)
         return cached
 
     @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
