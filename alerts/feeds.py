@@ -1,4 +1,11 @@
-"""Atom feeds per state and per commitment: light changes, new evidence, status updates."""
+"""Atom feeds per state and per commitment: light changes, new evidence, status updates.
+
+Contributors' words (titles, notes, descriptions) are text, never HTML a reader would render
+(`<summary type="text">`). The feed names its author (the site) and each entry the
+organisation behind it, never a person. Feed and entry ids are built from SITE_URL alone,
+so they stay the same whatever host a request came through. Each entry links to its element
+on the commitment's page (`#transition-N`, `#evidence-N`, `#status-N`).
+"""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -19,8 +26,30 @@ def _milestone_name(milestone):
     return f"{milestone.commitment.ogp_id}.{milestone.number} {milestone.title}"
 
 
+def _site_url():
+    return settings.SITE_URL.rstrip("/")
+
+
+class TextAtom1Feed(Atom1Feed):
+    """Atom with the entry's summary as plain text: Django writes it as `type="html"`."""
+
+    def add_item_elements(self, handler, item):
+        summary = item["description"]
+        super().add_item_elements(handler, {**item, "description": None})
+        if summary is not None:
+            handler.addQuickElement("summary", summary, {"type": "text"})
+
+
 class _TrackerFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = TextAtom1Feed
+    # RFC 4287: a feed whose entries may have no author of their own names one.
+    author_name = "OGP Tracker"
+
+    def feed_guid(self, obj):
+        return _site_url() + self.feed_url(obj)
+
+    def author_link(self, obj):
+        return _site_url() + "/"
 
     def items(self, obj):
         return selectors.feed_entries(**{self.subject: obj})
@@ -113,7 +142,12 @@ class _TrackerFeed(Feed):
         return f"{entry.obj.milestone.commitment.get_absolute_url()}#{entry.guid}"
 
     def item_guid(self, entry):
-        return f"{settings.SITE_URL}/{entry.guid}"
+        return f"{_site_url()}/{entry.guid}"
+
+    def item_author_name(self, entry):
+        # The organisation that reported or added it; a light change is the site's.
+        organisation = getattr(entry.obj, "organisation", None) if entry.kind != "light" else None
+        return organisation.name if organisation is not None else None
 
     item_guid_is_permalink = False
 

@@ -2,6 +2,7 @@
 
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from commitments.cache import cached_public_page
 from states.models import State
@@ -12,6 +13,8 @@ DATASETS = {
     "compromisos": (exports.commitment_rows, exports.COMMITMENT_COLUMNS),
     "hitos": (exports.milestone_rows, exports.MILESTONE_COLUMNS),
     "compromisos-ogp": (exports.ogp_rows, exports.OGP_COLUMNS),
+    "reprogramaciones": (exports.reschedule_rows, exports.RESCHEDULE_COLUMNS),
+    "disputas": (exports.dispute_rows, exports.DISPUTE_COLUMNS),
 }
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -22,7 +25,11 @@ def download(request, dataset, fmt, state=None):
         raise Http404
     state_obj = get_object_or_404(State.objects.active(), slug=state) if state else None
     rows_of, columns = DATASETS[dataset]
-    rows = rows_of(base_url=request.build_absolute_uri("/").rstrip("/"), state=state_obj)
+    rows = rows_of(
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+        today=timezone.localdate(),
+        state=state_obj,
+    )
     body = exports.stream_csv(rows, columns) if fmt == "csv" else exports.stream_json(rows)
     response = StreamingHttpResponse(body, content_type=FORMATS[fmt])
     name = f"{dataset}-{state}" if state else dataset
@@ -34,8 +41,14 @@ def download(request, dataset, fmt, state=None):
 def open_data(request):
     context = {
         "states": State.objects.active().order_by("name"),
-        "commitment_columns": [(c, exports.DESCRIPTIONS[c]) for c in exports.COMMITMENT_COLUMNS],
-        "milestone_columns": [(c, exports.DESCRIPTIONS[c]) for c in exports.MILESTONE_COLUMNS],
+        "commitment_columns": exports.dictionary(exports.COMMITMENT_COLUMNS),
+        "milestone_columns": exports.dictionary(exports.MILESTONE_COLUMNS),
+        "reschedule_columns": exports.dictionary(
+            exports.RESCHEDULE_COLUMNS, exports.RESCHEDULE_DESCRIPTIONS
+        ),
+        "dispute_columns": exports.dictionary(
+            exports.DISPUTE_COLUMNS, exports.DISPUTE_DESCRIPTIONS
+        ),
         "ogp_columns": exports.OGP_COLUMNS,
     }
     return render(request, "public/open_data.html", context)

@@ -1,15 +1,26 @@
-"""Open-data downloads: CSV and JSON of commitments and milestones, national or per state,
-streamed row by row so memory stays flat whatever the row count. One CSV follows OGP's own
-commitment data columns so it drops into OGP's sheets."""
+"""Open-data downloads: CSV and JSON of commitments, milestones, the moves of their due dates
+and their disputes, national or per state, streamed row by row so memory stays flat whatever
+the row count. One CSV follows OGP's own commitment data columns so it drops into OGP's
+sheets. Organisations are named, people never. Text cells a spreadsheet would run as a
+formula are protected (commitments.csv_cells) in every CSV."""
 
 import csv
 import json
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from commitments import rules
+from commitments.csv_cells import protect
 from commitments.importer import OGP_VALUES as OGP_VALUE_COLUMNS
-from commitments.models import OGP_VALUE_FIELDS, Commitment, Milestone
+from commitments.models import (
+    OGP_VALUE_FIELDS,
+    Commitment,
+    DisputeMessage,
+    Milestone,
+    Reschedule,
+)
 
 CHUNK = 2000
 
@@ -20,10 +31,22 @@ COMMITMENT_COLUMNS = [
     "milestones_red", "average_progress", "irm_potential_impact", "irm_potential_for_results",
     "irm_completion", "irm_did_it_open_government", "is_illustrative", "url",
 ]  # fmt: skip
+# New columns go at the end, so that readers who take columns by position keep working.
 MILESTONE_COLUMNS = [
     "id", "ogp_id", "state", "number", "title", "deliverable", "starts_on", "due_on",
     "original_due_on", "status", "progress", "completed_on", "last_activity_at", "signal",
-    "signal_since", "evidence_count", "url",
+    "signal_since", "evidence_count", "url", "due_precision", "light_reason",
+    "verification_status", "days_late", "days_late_original", "reschedules", "days_moved",
+]  # fmt: skip
+RESCHEDULE_COLUMNS = [
+    "ogp_id", "state", "milestone_id", "milestone_number", "reschedule_number", "old_due_on",
+    "old_precision", "new_due_on", "new_precision", "days_moved", "after_due", "organisation",
+    "moved_at", "note", "url",
+]  # fmt: skip
+DISPUTE_COLUMNS = [
+    "ogp_id", "state", "milestone_id", "milestone_number", "dispute_id", "dispute_state",
+    "disputed_by", "opened_at", "answered_at", "closed_at", "message_number", "message_kind",
+    "message_organisation", "message_at", "message_text", "url",
 ]  # fmt: skip
 OGP_COLUMNS = [
     "Commitment Unique Identifier", "Country/Locality", "Region", "Theme", "Year Of Submission",
@@ -83,7 +106,7 @@ def _attach(batch, through):
         yield c
 
 
-def commitment_rows(*, base_url, state=None):
+def commitment_rows(*, base_url, today=None, state=None):
     for c in _chunked_with_supporters(_commitments(state)):
         plan, st = c.action_plan, c.action_plan.state
         yield {
@@ -114,7 +137,7 @@ def commitment_rows(*, base_url, state=None):
         }
 
 
-def ogp_rows(*, base_url, state=None):
+def ogp_rows(*, base_url, today=None, state=None):
     """Rows in OGP's commitment data layout (values in OGP's English spelling)."""
     for c in _chunked_with_supporters(_commitments(state)):
         plan, st = c.action_plan, c.action_plan.state
@@ -144,24 +167,128 @@ def ogp_rows(*, base_url, state=None):
         }
 
 
-def milestone_rows(*, base_url, state=None):
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _milestone_url(base_url, ogp_id, number):
+    return f"{base_url}/compromisos/{ogp_id}/#hito-{number}"
+
+
+def milestone_rows(*, base_url, today, state=None):
     qs = Milestone.objects.filter(commitment__action_plan__state__is_active=True)
     if state is not None:
         qs = qs.filter(commitment__action_plan__state=state)
+    moves = (
+        Reschedule.objects.filter(milestone=OuterRef("pk"))
+        .order_by()
+        .values("milestone")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     qs = (
-        qs.annotate(evidence_count=Count("evidence", filter=Q(evidence__retracted_at=None)))
+        qs.annotate(
+            evidence_count=Count("evidence", filter=Q(evidence__retracted_at=None)),
+            reschedule_count=Coalesce(Subquery(moves, output_field=IntegerField()), 0),
+        )
         .values_list(
             "id", "commitment__ogp_id", "commitment__action_plan__state__name", "number",
             "title", "deliverable", "starts_on", "due_on", "original_due_on", "status",
             "progress", "completed_on", "last_activity_at", "signal", "signal_since",
-            "evidence_count",
+            "evidence_count", "due_precision", "light_reason", "verification_status",
+            "reschedule_count",
         )
         .order_by("commitment__action_plan__state__inegi_code", "commitment__ogp_id", "number")
     )  # fmt: skip
     for row in qs.iterator(chunk_size=CHUNK):
-        values = [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
-        values.append(f"{base_url}/compromisos/{row[1]}/#hito-{row[3]}")
-        yield dict(zip(MILESTONE_COLUMNS, values, strict=True))
+        (
+            pk, ogp_id, state_name, number, title, deliverable, starts_on, due_on,
+            original_due_on, status, progress, completed_on, last_activity_at, signal,
+            signal_since, evidence_count, due_precision, light_reason, verification_status,
+            reschedule_count,
+        ) = row  # fmt: skip
+        first_due_on = original_due_on or due_on
+        common = {
+            "status": status, "due_on": due_on, "completed_on": completed_on,
+            "signal": signal, "today": today,
+        }  # fmt: skip
+        values = [
+            pk, ogp_id, state_name, number, title, deliverable, starts_on, due_on,
+            original_due_on, status, progress, completed_on, last_activity_at, signal,
+            signal_since, evidence_count, _milestone_url(base_url, ogp_id, number),
+            due_precision, light_reason, verification_status, rules.days_late(**common),
+            rules.days_late_original(first_due_on=first_due_on, **common), reschedule_count,
+            rules.days_moved(due_on=due_on, first_due_on=first_due_on),
+        ]  # fmt: skip
+        yield dict(zip(MILESTONE_COLUMNS, map(_iso, values), strict=True))
+
+
+def _in_state(qs, state, prefix):
+    qs = qs.filter(**{f"{prefix}commitment__action_plan__state__is_active": True})
+    if state is not None:
+        qs = qs.filter(**{f"{prefix}commitment__action_plan__state": state})
+    return qs
+
+
+def reschedule_rows(*, base_url, today=None, state=None):
+    """One row per move of a milestone's due date, in the order they were made."""
+    qs = (
+        _in_state(Reschedule.objects.all(), state, "milestone__")
+        .values_list(
+            "milestone__commitment__ogp_id", "milestone__commitment__action_plan__state__name",
+            "milestone_id", "milestone__number", "old_due_on", "old_precision", "new_due_on",
+            "new_precision", "after_due", "organisation__name", "created_at", "note",
+        )
+        .order_by(
+            "milestone__commitment__action_plan__state__inegi_code",
+            "milestone__commitment__ogp_id", "milestone__number", "created_at", "id",
+        )
+    )  # fmt: skip
+    milestone, nth = None, 0
+    for row in qs.iterator(chunk_size=CHUNK):
+        (
+            ogp_id, state_name, milestone_id, number, old_due_on, old_precision, new_due_on,
+            new_precision, after_due, organisation, created_at, note,
+        ) = row  # fmt: skip
+        nth = nth + 1 if milestone_id == milestone else 1
+        milestone = milestone_id
+        values = [
+            ogp_id, state_name, milestone_id, number, nth, old_due_on, old_precision,
+            new_due_on, new_precision, rules.days_moved(due_on=new_due_on, first_due_on=old_due_on),
+            after_due, organisation or "", created_at, note,
+            _milestone_url(base_url, ogp_id, number),
+        ]  # fmt: skip
+        yield dict(zip(RESCHEDULE_COLUMNS, map(_iso, values), strict=True))
+
+
+def dispute_rows(*, base_url, today=None, state=None):
+    """One row per step of each dispute's thread (the reason, the government's answer, the
+    rejoinder...), with the dispute's own columns repeated on each."""
+    prefix = "dispute__milestone__"
+    qs = (
+        _in_state(DisputeMessage.objects.all(), state, prefix)
+        .values_list(
+            f"{prefix}commitment__ogp_id", f"{prefix}commitment__action_plan__state__name",
+            "dispute__milestone_id", f"{prefix}number", "dispute_id", "dispute__state",
+            "dispute__organisation__name", "dispute__opened_at", "dispute__answered_at",
+            "dispute__closed_at", "kind", "organisation__name", "created_at", "text",
+        )
+        .order_by(
+            f"{prefix}commitment__action_plan__state__inegi_code",
+            f"{prefix}commitment__ogp_id", f"{prefix}number", "dispute__opened_at",
+            "dispute_id", "created_at", "id",
+        )
+    )  # fmt: skip
+    dispute, nth = None, 0
+    for row in qs.iterator(chunk_size=CHUNK):
+        ogp_id, number, dispute_id = row[0], row[3], row[4]
+        nth = nth + 1 if dispute_id == dispute else 1
+        dispute = dispute_id
+        values = [
+            *row[:10], nth, row[10], row[11] or "", row[12], row[13],
+            _milestone_url(base_url, ogp_id, number),
+        ]  # fmt: skip
+        yield dict(zip(DISPUTE_COLUMNS, map(_iso, values), strict=True))
 
 
 class _Echo:
@@ -175,7 +302,8 @@ def stream_csv(rows, columns):
     writer = csv.DictWriter(_Echo(), fieldnames=columns, lineterminator="\r\n")
     yield writer.writeheader()
     for row in rows:
-        yield writer.writerow(row)
+        # Never a formula in a spreadsheet: see commitments.csv_cells (the importer undoes it).
+        yield writer.writerow({name: protect(value) for name, value in row.items()})
 
 
 def stream_json(rows):
@@ -237,8 +365,82 @@ DESCRIPTIONS = {
     "status": _("Status reported by the government: not_started, in_progress, completed."),
     "progress": _("Progress reported by the government, 0 to 100."),
     "completed_on": _("Completion date, for completed milestones."),
-    "last_activity_at": _("Last status update or evidence (ISO 8601 date and time)."),
+    "last_activity_at": _(
+        "Last activity by the government: a status report that changed something, or "
+        "evidence it added (ISO 8601 date and time)."
+    ),
     "signal": _("Traffic light: green (on track), yellow (at risk), red (overdue or stale)."),
     "signal_since": _("When the current traffic light began (ISO 8601)."),
     "evidence_count": _("Evidence items not retracted."),
+    "due_precision": _(
+        "day, or month when the plan gives only the month: due_on is then that month's last "
+        "day, when it falls due."
+    ),
+    "light_reason": _(
+        "Why the milestone has its light: overdue or stale (red); undated, due_soon or quiet "
+        "(yellow); completed_late, completed or on_track (green). Explained on "
+        "/como-medimos/."
+    ),
+    "verification_status": _(
+        "Civil society's verification of the reported status: unverified, verified, or "
+        "disputed while a dispute is in progress (see the disputes download)."
+    ),
+    "days_late": _(
+        "Days late against the due date in force: for a completed milestone, from that date "
+        "to its completion; for an open one, days since it fell due while it is shown "
+        "overdue. Empty when not late."
+    ),
+    "days_late_original": _(
+        "The same against the due date as first published: moving the date does not erase "
+        "it. Empty when not late against it."
+    ),
+    "reschedules": _("How many times the due date was moved (see the reschedules download)."),
+    "days_moved": _(
+        "Days between the first published due date and the one in force (negative: earlier); "
+        "0 when it never moved, empty when either is missing."
+    ),
 }
+# Columns of the reschedules and disputes downloads; the others are described above.
+RESCHEDULE_DESCRIPTIONS = {
+    "milestone_id": _("Identifier of the milestone in this tracker (id in the milestones)."),
+    "milestone_number": _("Number of the milestone in its commitment."),
+    "reschedule_number": _("1 for the milestone's first move of its due date, 2 for the next..."),
+    "old_due_on": _("Due date before the move (YYYY-MM-DD); empty if it had none."),
+    "old_precision": _("Precision of the previous date: day or month."),
+    "new_due_on": _("Due date after the move (YYYY-MM-DD); empty if it has none."),
+    "new_precision": _("Precision of the new date: day or month."),
+    "days_moved": _("Days the move added (negative: brought forward)."),
+    "after_due": _("true when the date was moved after it had passed (moved after falling due)."),
+    "organisation": _(
+        "Organisation that moved it; empty for a revision of the imported action plan."
+    ),
+    "moved_at": _("When it was moved (ISO 8601)."),
+    "note": _("Note recorded with the move."),
+}
+DISPUTE_DESCRIPTIONS = {
+    "milestone_id": RESCHEDULE_DESCRIPTIONS["milestone_id"],
+    "milestone_number": RESCHEDULE_DESCRIPTIONS["milestone_number"],
+    "dispute_id": _("Identifier of the dispute: the rows of one dispute share it."),
+    "dispute_state": _(
+        "open (awaiting the government's answer), answered, withdrawn (the organisation is "
+        "satisfied), maintained (it is not), or superseded (closed by a new status report)."
+    ),
+    "disputed_by": _("Civil-society organisation that disputed the reported status."),
+    "opened_at": _("When the dispute was opened (ISO 8601)."),
+    "answered_at": _("When the government first answered (ISO 8601); empty until then."),
+    "closed_at": _("When the dispute was closed (ISO 8601); empty while it is open."),
+    "message_number": _("Order of the message in the dispute's thread, from 1."),
+    "message_kind": _(
+        "reason (why it was disputed), answer (the government's), withdrawal, rejoinder "
+        "(the dispute maintained), or superseded (closed by a new status report)."
+    ),
+    "message_organisation": _("Organisation that wrote the message."),
+    "message_at": _("When the message was written (ISO 8601)."),
+    "message_text": _("Text of the message."),
+}
+
+
+def dictionary(columns, own=None):
+    """(column, description) for the data dictionary on /datos/."""
+    own = own or {}
+    return [(c, own.get(c) or DESCRIPTIONS[c]) for c in columns]

@@ -7,7 +7,15 @@ from drf_spectacular.utils import extend_schema_field
 
 from commitments import filtering as rules
 from commitments import search
-from commitments.models import OGP_VALUES, Commitment, Evidence, Milestone, StatusUpdate
+from commitments.models import (
+    OGP_VALUES,
+    Commitment,
+    Evidence,
+    LightReason,
+    Milestone,
+    StatusUpdate,
+    VerificationStatus,
+)
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
@@ -62,6 +70,8 @@ class MilestoneFilter(django_filters.FilterSet):
     signal = django_filters.ChoiceFilter(choices=Milestone._meta.get_field("signal").choices)
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lt")
     due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    light_reason = django_filters.ChoiceFilter(choices=LightReason.choices)
+    verification_status = django_filters.ChoiceFilter(choices=VerificationStatus.choices)
 
     class Meta:
         model = Milestone

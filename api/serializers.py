@@ -2,15 +2,20 @@
 are stable English identifiers; the data dictionary at /datos/ explains them."""
 
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from commitments import rules
 from commitments.models import (
     OGP_VALUE_FIELDS,
     ActionPlan,
     Commitment,
+    Dispute,
+    DisputeMessage,
     Evidence,
     Milestone,
+    Reschedule,
     StatusUpdate,
     Transition,
 )
@@ -114,9 +119,116 @@ class TransitionSerializer(serializers.ModelSerializer):
         fields = ["old_signal", "new_signal", "happened_at", "cause"]
 
 
+class RescheduleSerializer(serializers.ModelSerializer):
+    """One move of the due date. Organisations are named, people never."""
+
+    organisation = serializers.CharField(
+        source="organisation.name", read_only=True, allow_null=True,
+        help_text="Organisation that moved it; null for a revision of the imported plan.",
+    )  # fmt: skip
+    days_moved = serializers.IntegerField(
+        read_only=True, allow_null=True,
+        help_text="Days this move added (negative: brought forward); null if either is undated.",
+    )  # fmt: skip
+    after_due = serializers.BooleanField(
+        read_only=True,
+        help_text="Moved after the date it moves had passed (reprogramado después de vencer).",
+    )
+
+    class Meta:
+        model = Reschedule
+        fields = [
+            "old_due_on",
+            "old_precision",
+            "new_due_on",
+            "new_precision",
+            "days_moved",
+            "after_due",
+            "organisation",
+            "created_at",
+            "note",
+        ]
+
+
+class DisputeMessageSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(
+        source="organisation.name", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = DisputeMessage
+        fields = ["kind", "text", "organisation", "created_at"]
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    """A dispute of a reported status with the government's right of reply."""
+
+    organisation = serializers.CharField(
+        source="organisation.name", read_only=True, help_text="Organisation that disputed."
+    )
+    messages = DisputeMessageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "state",
+            "organisation",
+            "opened_at",
+            "answered_at",
+            "closed_at",
+            "messages",
+        ]
+
+
+def lateness(milestone, today):
+    """(days late, days late against the original date, days moved) of a milestone."""
+    first_due_on = milestone.first_due_on
+    common = {
+        "status": milestone.status,
+        "due_on": milestone.due_on,
+        "completed_on": milestone.completed_on,
+        "signal": milestone.signal,
+        "today": today,
+    }
+    return (
+        rules.days_late(**common),
+        rules.days_late_original(first_due_on=first_due_on, **common),
+        rules.days_moved(due_on=milestone.due_on, first_due_on=first_due_on),
+    )
+
+
 class MilestoneSerializer(serializers.ModelSerializer):
     commitment = serializers.CharField(source="commitment.ogp_id", read_only=True)
     transitions = TransitionSerializer(many=True, read_only=True)
+    version = serializers.IntegerField(
+        read_only=True,
+        help_text="Raised by every status report; send it with each write (a stale one is a 409).",
+    )
+    days_late = serializers.SerializerMethodField(
+        help_text=(
+            "Days late against the due date in force: for a completed milestone, from that date "
+            "to its completion; for an open one, days since it fell due while it is shown "
+            "overdue (red). Null when not late or undated."
+        )
+    )
+    days_late_original = serializers.SerializerMethodField(
+        help_text=(
+            "Days late against the due date as first published: a moved date does not erase "
+            "it. Null when not late against it."
+        )
+    )
+    reschedule_count = serializers.SerializerMethodField(
+        help_text="How many times the due date was moved."
+    )
+    days_moved = serializers.SerializerMethodField(
+        help_text=(
+            "Days between the first published due date and the one in force (negative: "
+            "earlier); null when either is missing."
+        )
+    )
+    reschedules = RescheduleSerializer(many=True, read_only=True)
+    disputes = DisputeSerializer(many=True, read_only=True)
 
     class Meta:
         model = Milestone
@@ -126,8 +238,10 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "number",
             "title",
             "deliverable",
+            "version",
             "starts_on",
             "due_on",
+            "due_precision",
             "original_due_on",
             "status",
             "progress",
@@ -135,8 +249,62 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "last_activity_at",
             "signal",
             "signal_since",
+            "light_reason",
+            "verification_status",
+            "days_late",
+            "days_late_original",
+            "reschedule_count",
+            "days_moved",
             "transitions",
+            "reschedules",
+            "disputes",
         ]
+        extra_kwargs = {
+            "due_on": {"help_text": "Due date in force; null when the plan gives none."},
+            "due_precision": {
+                "help_text": "day, or month: known only to the month (due_on is its last day)."
+            },
+            "light_reason": {
+                "help_text": (
+                    "Why the milestone has its light (rules on /como-medimos/). Red: overdue "
+                    "(its due date passed, not completed) or stale (no activity by the "
+                    "government for longer than the state's threshold). Yellow: undated (no "
+                    "due date), due_soon (due within 30 days) or quiet (no activity by the "
+                    "government for half the threshold). Green: completed_late (completed "
+                    "after the due date in force: see days_late), completed, or on_track."
+                )
+            },
+            "verification_status": {
+                "help_text": (
+                    "The civil society's verification of the reported status: unverified, "
+                    "verified, or disputed while a dispute is open, answered or maintained "
+                    "(see disputes). A new status report sets it back to unverified."
+                )
+            },
+        }
+
+    def _lateness(self, milestone):
+        cached = getattr(milestone, "_api_lateness", None)
+        if cached is None:
+            # The list passes one day for the whole page; the write API's answer uses today.
+            today = self.context.get("today") or timezone.localdate()
+            cached = milestone._api_lateness = lateness(milestone, today)
+        return cached
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
+    def get_days_late(self, milestone):
+        return self._lateness(milestone)[0]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
+    def get_days_late_original(self, milestone):
+        return self._lateness(milestone)[1]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_days_moved(self, milestone):
+        return self._lateness(milestone)[2]
+
+    def get_reschedule_count(self, milestone) -> int:
+        return len(milestone.reschedules.all())
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

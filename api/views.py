@@ -7,7 +7,16 @@ from rest_framework import viewsets
 from rest_framework.pagination import PageNumberPagination
 
 from commitments import selectors
-from commitments.models import ActionPlan, Evidence, Milestone, StatusUpdate, Transition
+from commitments.models import (
+    ActionPlan,
+    Dispute,
+    DisputeMessage,
+    Evidence,
+    Milestone,
+    Reschedule,
+    StatusUpdate,
+    Transition,
+)
 from states.models import State, TransparencyBodyTerm
 
 from . import filters, serializers
@@ -72,7 +81,9 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
-    """Milestones with their traffic light and every change of it."""
+    """Milestones with their traffic light and its reason, every change of it, their
+    lateness, the moves of their due date and their disputes with the government's answers.
+    Organisations are named, never people."""
 
     serializer_class = serializers.MilestoneSerializer
     pagination_class = Pagination
@@ -81,12 +92,29 @@ class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         transitions = Transition.objects.order_by("happened_at", "pk")
+        reschedules = Reschedule.objects.select_related("organisation").order_by("created_at", "pk")
+        messages = DisputeMessage.objects.select_related("organisation").order_by(
+            "created_at", "pk"
+        )
+        disputes = (
+            Dispute.objects.select_related("organisation")
+            .prefetch_related(Prefetch("messages", queryset=messages))
+            .order_by("opened_at", "pk")
+        )
         return (
             Milestone.objects.filter(commitment__action_plan__state__is_active=True)
             .select_related("commitment")
-            .prefetch_related(Prefetch("transitions", queryset=transitions))
+            .prefetch_related(
+                Prefetch("transitions", queryset=transitions),
+                Prefetch("reschedules", queryset=reschedules),
+                Prefetch("disputes", queryset=disputes),
+            )
             .order_by("commitment__ogp_id", "number")
         )
+
+    def get_serializer_context(self):
+        # One day for the whole answer: lateness is counted in whole days of the site's zone.
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
 
 
 class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):

@@ -133,14 +133,17 @@ def fill_milestones(total=200_000, states=4):
 
 
 def export(state_slug=None):
+    from django.utils import timezone
+
     from api import exports
     from states.models import State
 
     state = State.objects.get(slug=state_slug) if state_slug else None
     rows = 0
-    for chunk in exports.stream_csv(
-        exports.milestone_rows(base_url="http://x", state=state), exports.MILESTONE_COLUMNS
-    ):  # noqa: E501
+    milestones = exports.milestone_rows(
+        base_url="http://x", today=timezone.localdate(), state=state
+    )
+    for chunk in exports.stream_csv(milestones, exports.MILESTONE_COLUMNS):
         rows += chunk.count("\n")
     return rows - 1
 

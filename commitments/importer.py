@@ -23,6 +23,7 @@ from states.models import Organisation
 
 from . import services
 from .cache import invalidate_public_pages
+from .csv_cells import unprotect
 from .models import OGP_VALUE_FIELDS, ActionPlan, Commitment, Milestone
 from .search import fold
 
@@ -119,9 +120,9 @@ def read(data):
     try:
         for row in reader:
             if any(cell.strip() for cell in row):
-                rows.append(
-                    (reader.line_num, dict(zip(header, (c.strip() for c in row), strict=False)))
-                )
+                # Cells our own downloads protected from spreadsheets read back as written.
+                cells = (unprotect(c.strip()) for c in row)
+                rows.append((reader.line_num, dict(zip(header, cells, strict=False))))
     except csv.Error as error:
         raise InvalidFile([Problem(reader.line_num, "", str(error))]) from None
     return header, rows

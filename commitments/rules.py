@@ -148,6 +148,33 @@ def days_late(*, status, due_on, completed_on, signal, today):
     return (today - due_on).days if is_overdue(signal=signal, due_on=due_on, today=today) else None
 
 
+def days_late_original(*, status, due_on, first_due_on, completed_on, signal, today):
+    """Days late against the due date of the plan as first published (`first_due_on`).
+
+    The same as days_late() while the date never moved. Once it moved, a later date does not
+    erase lateness against the original plan: a completed milestone counts from the first
+    date to its completion, an open one every day since the first date passed, whatever its
+    light now. None when not late against it (or it had no date).
+    """
+    if first_due_on == due_on:
+        return days_late(
+            status=status, due_on=due_on, completed_on=completed_on, signal=signal, today=today
+        )
+    if first_due_on is None:
+        return None
+    end = completed_on if status == "completed" else today
+    late = (end - first_due_on).days if end else 0
+    return late if late > 0 else None
+
+
+def days_moved(*, due_on, first_due_on):
+    """Days between the first published due date and the one in force (negative: earlier);
+    0 when it never moved, None when either is missing."""
+    if due_on is None or first_due_on is None:
+        return None
+    return (due_on - first_due_on).days
+
+
 def is_overdue(*, signal, due_on, today):
     """Overdue as the tracker shows it: red, and past its due date.
 

@@ -358,6 +358,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MilestoneStatusEnum": "commitments.models.Milestone.Status",
         "SignalEnum": "commitments.models.Light",
+        "LightReasonEnum": "commitments.models.LightReason",
+        "VerificationStatusEnum": "commitments.models.VerificationStatus",
+        "DuePrecisionEnum": "commitments.models.Milestone.DuePrecision",
+        "DisputeStateEnum": "commitments.models.Dispute.State",
+        "DisputeMessageKindEnum": "commitments.models.DisputeMessage.Kind",
     },
 }
 CORS_URLS_REGEX = r"^/(api|datos)/.*$"

@@ -31,6 +31,34 @@ def _keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
+def _a_thread_and_a_move(now):
+    """A dispute answered and a moved due date, so that the answers checked against the
+    schema hold every nested object a milestone can carry."""
+    import datetime as dt
+
+    from commitments import services
+    from commitments.models import Dispute, Milestone
+    from states.models import Membership
+
+    official = Membership.objects.get(user__username="oficial.guanajuato")
+    cso = Membership.objects.get(user__username="osc.guanajuato")
+    m = Milestone.objects.filter(
+        commitment__lead_institution=official.organisation, status="in_progress"
+    ).first()
+    services.record_verification(
+        milestone=m, membership=cso, base_version=m.version, result="disputed",
+        reason="Sin evidencia", now=now,
+    )  # fmt: skip
+    services.answer_dispute(
+        dispute=Dispute.objects.get(milestone=m), membership=official, text="Anexo", now=now
+    )
+    services.reschedule_milestone(
+        milestone=m, due_on=m.due_on + dt.timedelta(days=30), now=now, actor=official.user,
+        organisation=official.organisation,
+    )  # fmt: skip
+    return m
+
+
 def test_api_conforms_to_its_schema(demo, monkeypatch, settings):
     from django.utils import timezone
 
@@ -38,6 +66,7 @@ def test_api_conforms_to_its_schema(demo, monkeypatch, settings):
     from ogptracker.wsgi import application
 
     flag_stale_milestones(now=timezone.now())
+    disputed = _a_thread_and_a_move(timezone.now())
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     # Hundreds of generated requests from one address: the rate limit is tested elsewhere.
     monkeypatch.setattr(
@@ -70,3 +99,16 @@ def test_api_conforms_to_its_schema(demo, monkeypatch, settings):
             )
 
         check()
+
+    # The milestone with the thread and the move, through the list and the detail.
+    checks = [not_a_server_error, response_schema_conformance]
+    listing = schema["/api/v1/milestones/"]["GET"].Case(
+        query={"commitment": disputed.commitment.ogp_id}
+    )
+    listing.call_and_validate(checks=checks)
+    detail = schema["/api/v1/milestones/{id}/"]["GET"].Case(path_parameters={"id": disputed.pk})
+    answer = detail.call()
+    detail.validate_response(answer, checks=checks)
+    body = answer.json()
+    assert [m["kind"] for m in body["disputes"][0]["messages"]] == ["reason", "answer"]
+    assert body["reschedules"][0]["days_moved"] == 30
