@@ -155,7 +155,9 @@ def test_a_late_completion_shows_its_days_late_everywhere(client, world):
 
     ranking = text_of(client, "/instituciones/")
     row = section(ranking, "Secretaría de Pruebas")
-    assert "1 completado con retraso · 1 reprogramación" in row
+    assert "1 completado con retraso · 1 reprogramación · 38 días después del plan original" in (
+        row
+    )
 
     home = text_of(client, "/")
     assert "Completados con retraso 1 " in home

@@ -138,6 +138,18 @@ GROUP_MARKS = [
 ]
 
 
+MOVED_LATER = ngettext_lazy(
+    "%(days)s day later than the original plan",
+    "%(days)s days later than the original plan",
+    "days",
+)
+MOVED_EARLIER = ngettext_lazy(
+    "%(days)s day earlier than the original plan",
+    "%(days)s days earlier than the original plan",
+    "days",
+)
+
+
 @register.simple_tag
 def group_marks(group):
     """What a group's light (a state, an institution, a commitment) does not say, the counts
@@ -148,6 +160,12 @@ def group_marks(group):
         return value or 0
 
     marks = [(css, text % {"counter": count(key)}) for key, css, text in GROUP_MARKS if count(key)]
+    # By how many days the moves put the plan back (or forward), against the original dates.
+    later, earlier = count("days_later"), count("days_earlier")
+    if later:
+        marks.append(("moved", MOVED_LATER % {"days": later}))
+    elif earlier:
+        marks.append(("moved", MOVED_EARLIER % {"days": earlier}))
     if not marks:
         return ""
     return format_html(
