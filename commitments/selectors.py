@@ -8,6 +8,9 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
     F,
     Max,
     Min,
@@ -15,9 +18,11 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from states.models import Organisation, State
@@ -31,28 +36,84 @@ from .models import (
     Evidence,
     HistoryEntry,
     Milestone,
+    Reschedule,
     StatusUpdate,
     Transition,
     Verification,
+    VerificationStatus,
 )
 
 COMPLETED = Milestone.Status.COMPLETED
+DISPUTED = VerificationStatus.DISPUTED
+
+
+def completed_late_original_filter(prefix=""):
+    """Completed after the due date of the plan as first published (Milestone.first_due_on):
+    late against the original plan, whatever the date in force says."""
+    first_due = Coalesce(F(f"{prefix}original_due_on"), F(f"{prefix}due_on"))
+    return Q(**{f"{prefix}status": COMPLETED, f"{prefix}completed_on__gt": first_due})
 
 
 def _milestone_counts(prefix, today):
-    """Aggregates over the milestones reached through `prefix` (e.g. "milestones__")."""
+    """Aggregates over the milestones reached through `prefix` (e.g. "milestones__"), with the
+    marks beside the light: late completions, disputes, undated milestones."""
     done = Q(**{f"{prefix}status": COMPLETED})
+    disputed = Q(**{f"{prefix}verification_status": DISPUTED})
     overdue = rules.overdue_filter(today, prefix)
     started = ~Q(**{f"{prefix}status": Milestone.Status.NOT_STARTED})
+
+    def count(condition=None):
+        return Count(f"{prefix}id", filter=condition, distinct=True)
+
     return {
-        "milestone_count": Count(f"{prefix}id", distinct=True),
-        "completed_count": Count(f"{prefix}id", filter=done, distinct=True),
-        "started_count": Count(f"{prefix}id", filter=started, distinct=True),
-        "overdue_count": Count(f"{prefix}id", filter=overdue, distinct=True),
-        "red_count": Count(f"{prefix}id", filter=Q(**{f"{prefix}signal": "red"}), distinct=True),
-        "yellow_count": Count(
-            f"{prefix}id", filter=Q(**{f"{prefix}signal": "yellow"}), distinct=True
+        "milestone_count": count(),
+        "completed_count": count(done),
+        "started_count": count(started),
+        "overdue_count": count(overdue),
+        "red_count": count(Q(**{f"{prefix}signal": "red"})),
+        "yellow_count": count(Q(**{f"{prefix}signal": "yellow"})),
+        "completed_late_count": count(rules.completed_late_filter(prefix)),
+        "completed_late_original_count": count(completed_late_original_filter(prefix)),
+        # Late against either date: the milestones late_completions lists.
+        "late_completion_count": count(
+            rules.completed_late_filter(prefix) | completed_late_original_filter(prefix)
         ),
+        "disputed_count": count(disputed),
+        "completed_disputed_count": count(done & disputed),
+        "undated_count": count(Q(**{f"{prefix}due_on__isnull": True})),
+        **_moved_counts(prefix),
+    }
+
+
+def _moved_counts(prefix):
+    """Moved goalposts of the milestones reached through `prefix`: how many have a due date in
+    force other than the original one, and by how many days in all (due date in force against
+    the original, Milestone.first_due_on; a move to or from "no date" has no days)."""
+    original, due = f"{prefix}original_due_on", f"{prefix}due_on"
+    moved = Q(**{f"{original}__isnull": False}) & (
+        Q(**{f"{due}__isnull": True}) | ~Q(**{due: F(original)})
+    )
+    days = ExpressionWrapper(F(due) - F(original), output_field=DurationField())
+    return {
+        "rescheduled_milestone_count": Count(f"{prefix}id", filter=moved, distinct=True),
+        "rescheduled_by": Sum(days, filter=Q(**{f"{original}__isnull": False})),
+    }
+
+
+def _reschedule_times(path, **where):
+    """How many times due dates moved (Reschedule rows) and how many of those moves came
+    after the date had passed, for the group `path` leads to from a Reschedule (e.g.
+    "milestone__commitment__action_plan__state"): one correlated count per group row, so no
+    join repeats the milestones the other counts sum over."""
+    moves = Reschedule.objects.filter(**{path: OuterRef("pk")}, **where).order_by()
+
+    def count(queryset):
+        counted = queryset.values(path).annotate(n=Count("id")).values("n")[:1]
+        return Coalesce(Subquery(counted), 0)
+
+    return {
+        "reschedule_count": count(moves),
+        "rescheduled_after_due_count": count(moves.filter(after_due=True)),
     }
 
 
@@ -66,6 +127,14 @@ def _with_group_light(rows):
         row.completed_share = row.completed_count / total
         row.red_share = row.red_count / total
         row.overdue_share = row.overdue_count / total
+        # "3 completed, 1 in dispute": a disputed completion is counted apart.
+        row.completed_undisputed_count = row.completed_count - getattr(
+            row, "completed_disputed_count", 0
+        )
+        moved = getattr(row, "rescheduled_by", None)
+        row.rescheduled_days = moved.days if moved is not None else 0
+        row.reschedule_count = getattr(row, "reschedule_count", 0)
+        vars(row).update(_later_or_earlier(row.rescheduled_days))
     return rows
 
 
@@ -83,6 +152,14 @@ def institution_rank(row):
     )
 
 
+def _later_or_earlier(days):
+    """Days moved against the original plan, as the pages write them (no sign in words)."""
+    return {"days_later": max(days, 0), "days_earlier": max(-days, 0)}
+
+
+STATE_PATH = "milestone__commitment__action_plan__state"
+
+
 def states_overview(*, today):
     """Active states with their counts, light and last activity, for the home page."""
     prefix = "action_plans__commitments__milestones__"
@@ -92,29 +169,76 @@ def states_overview(*, today):
             commitment_count=Count("action_plans__commitments", distinct=True),
             last_activity_at=Max(f"{prefix}last_activity_at"),
             **_milestone_counts(prefix, today),
+            **_reschedule_times(STATE_PATH),
         )
         .order_by("name")
     )
     return _with_group_light(list(states))
 
 
+GROUP_KEYS = (
+    "milestone_count",
+    "completed_count",
+    "started_count",
+    "overdue_count",
+    "red_count",
+    "yellow_count",
+    "completed_late_count",
+    "completed_late_original_count",
+    "late_completion_count",
+    "disputed_count",
+    "completed_disputed_count",
+    "undated_count",
+    "rescheduled_milestone_count",
+    "reschedule_count",
+    "rescheduled_after_due_count",
+)
+SUMMARY_KEYS = ("commitment_count", "last_activity_at", "rescheduled_by", *GROUP_KEYS)
+NATIONAL_KEYS = (
+    "commitment_count",
+    "milestone_count",
+    "completed_count",
+    "overdue_count",
+    "red_count",
+    "yellow_count",
+    "completed_late_count",
+    "completed_late_original_count",
+    "late_completion_count",
+    "disputed_count",
+    "completed_disputed_count",
+    "undated_count",
+    "reschedule_count",
+    "rescheduled_after_due_count",
+    "rescheduled_milestone_count",
+    "rescheduled_days",
+)
+
+
 def national_totals(states):
-    keys = ("commitment_count", "milestone_count", "completed_count", "overdue_count", "red_count")
-    totals = {key: sum(getattr(s, key) for s in states) for key in keys}
-    totals["yellow_count"] = sum(s.yellow_count for s in states)
+    totals = {key: sum(getattr(s, key) for s in states) for key in NATIONAL_KEYS}
     totals["completed_share"] = (
         totals["completed_count"] / totals["milestone_count"] if totals["milestone_count"] else 0
     )
+    totals["completed_undisputed_count"] = (
+        totals["completed_count"] - totals["completed_disputed_count"]
+    )
+    totals.update(_later_or_earlier(totals["rescheduled_days"]))
     return totals
 
 
 def state_summary(*, state, today):
     """One state's own counts and light (the header of its page and of its report)."""
     prefix = "action_plans__commitments__milestones__"
-    summary = State.objects.filter(pk=state.pk).aggregate(
-        commitment_count=Count("action_plans__commitments", distinct=True),
-        last_activity_at=Max(f"{prefix}last_activity_at"),
-        **_milestone_counts(prefix, today),
+    summary = (
+        State.objects.filter(pk=state.pk)
+        .annotate(
+            commitment_count=Count("action_plans__commitments", distinct=True),
+            last_activity_at=Max(f"{prefix}last_activity_at"),
+            **_milestone_counts(prefix, today),
+            **_reschedule_times(STATE_PATH),
+        )
+        .values(*SUMMARY_KEYS)
+        .get()
     )
     return _with_group_light([SimpleNamespace(**summary)])[0]
 
@@ -123,6 +247,9 @@ def state_summary(*, state, today):
 # the one definition, read by the state page, its filters and sort, the commitment page and
 # the API.
 COMMITMENT_LIGHT = Case(
+    # A commitment without milestones is not on track: nothing says what it will deliver
+    # when ("sin hitos", commitment_reason).
+    When(milestone_count=0, then=Value(rules.YELLOW)),
     # As late as its latest milestone.
     When(red_count__gt=0, then=Value(rules.RED)),
     When(yellow_count__gt=0, then=Value(rules.YELLOW)),
@@ -157,10 +284,26 @@ def state_commitments(*, state, today):
     )
 
 
+NO_MILESTONES = "no_milestones"
+
+
+def commitment_reason(commitment):
+    """Why a commitment (annotated by commitments_with_counts) has its light, when its light
+    alone would mislead: "no_milestones" (yellow, nothing planned), "completed_late" or
+    "completed" when every milestone is completed; None otherwise (its milestones say why)."""
+    if commitment.milestone_count == 0:
+        return NO_MILESTONES
+    if commitment.completed_count == commitment.milestone_count:
+        return rules.COMPLETED_LATE if commitment.completed_late_count else rules.COMPLETED
+    return None
+
+
 def with_commitment_lights(commitments):
-    """Sets .status_label on each commitment of a page (light and status are annotated)."""
+    """Sets .status_label and .reason on each commitment of a page (light and status are
+    annotated)."""
     for c in commitments:
         c.status_label = Milestone.Status(c.status).label
+        c.reason = commitment_reason(c)
     return commitments
 
 
@@ -176,7 +319,8 @@ def _cumulative(rows, *, start, end, today):
     """Month by month from `start` to `end` (first days of months): how many of `rows` (due,
     original due, completed on) were planned to be due, and how many were completed, by the
     end of each month; completed is None for months after today."""
-    planned = sorted(original or due for due, original, _ in rows)
+    # A milestone without a date is planned for no month (counted apart, "sin fecha").
+    planned = sorted(original or due for due, original, _ in rows if original or due)
     completed = sorted(done for _, _, done in rows if done)
     points, month = [], start
     while month <= end:
@@ -225,14 +369,20 @@ def plan_timelines(*, plans, today):
 def institution_scorecard(*, today, state=None):
     """Lead institutions ranked from the most behind (institution_rank)."""
     prefix = "led_commitments__milestones__"
-    organisations = Organisation.objects.filter(led_commitments__action_plan__state__is_active=True)
-    if state is not None:
-        organisations = organisations.filter(led_commitments__action_plan__state=state)
+    # One filter() call, so the annotations run over the same join: a second join would
+    # repeat each milestone once per commitment, and the days moved would be summed again.
+    plans = {"state__is_active": True} if state is None else {"state": state}
+    where = {f"led_commitments__action_plan__{k}": v for k, v in plans.items()}
     rows = list(
-        organisations.select_related("state")
+        Organisation.objects.filter(**where)
+        .select_related("state")
         .annotate(
             commitment_count=Count("led_commitments", distinct=True),
             **_milestone_counts(prefix, today),
+            **_reschedule_times(
+                "milestone__commitment__lead_institution",
+                **{f"milestone__commitment__action_plan__{k}": v for k, v in plans.items()},
+            ),
         )
         .distinct()
     )
@@ -296,9 +446,11 @@ def commitment_detail(*, ogp_id, today):
     verifications = Verification.objects.select_related("organisation").order_by(
         "-created_at", "-id"
     )
+    reschedules = Reschedule.objects.select_related("organisation").order_by("created_at", "id")
     milestones = Milestone.objects.order_by("number").prefetch_related(
         Prefetch("evidence", queryset=evidence),
         Prefetch("status_updates", queryset=history),
+        Prefetch("reschedules", queryset=reschedules),
         Prefetch("transitions", queryset=lights),
         # Newest first: the public page shows the latest beside the government's status.
         Prefetch("verifications", queryset=verifications),
@@ -319,6 +471,61 @@ def commitment_detail(*, ogp_id, today):
     )
 
 
+def with_lateness(milestones, *, today):
+    """Sets on each milestone what its marks read: .days_overdue; .days_late against the due
+    date in force and .days_late_original against the plan as first published (None when not
+    late: rules.days_late); .days_moved, its due date in force against the original one.
+
+    With reschedules prefetched (commitment_detail), also .reschedule_list and
+    .rescheduled_after_due; otherwise those come from annotations, if any.
+    """
+    for m in milestones:
+        m.days_overdue = rules.days_overdue(signal=m.signal, due_on=m.due_on, today=today)
+        late = {"status": m.status, "completed_on": m.completed_on, "signal": m.signal}
+        m.days_late = rules.days_late(due_on=m.due_on, today=today, **late)
+        m.days_late_original = rules.days_late(due_on=m.first_due_on, today=today, **late)
+        first = m.first_due_on
+        m.days_moved = (m.due_on - first).days if m.due_on and first else 0
+        m.days_later, m.days_earlier = max(m.days_moved, 0), max(-m.days_moved, 0)
+        if "reschedules" in getattr(m, "_prefetched_objects_cache", {}):
+            m.reschedule_list = list(m.reschedules.all())
+            m.reschedule_count = len(m.reschedule_list)
+            m.rescheduled_after_due = any(r.after_due for r in m.reschedule_list)
+            # The precision of the date first published, to strike it through as written.
+            m.original_precision = (
+                m.reschedule_list[0].old_precision if m.reschedule_list else m.due_precision
+            )
+    return milestones
+
+
+def moves_of_milestones(milestones):
+    """The moved goalposts of a list of milestones passed through with_lateness (with their
+    reschedules prefetched): how many moves, how many after the date had passed, how many
+    milestones moved, and the days their due dates moved against the original plan."""
+    days = sum(m.days_moved for m in milestones)
+    return SimpleNamespace(
+        reschedule_count=sum(m.reschedule_count for m in milestones),
+        rescheduled_after_due_count=sum(
+            sum(1 for r in m.reschedule_list if r.after_due) for m in milestones
+        ),
+        rescheduled_milestone_count=sum(1 for m in milestones if m.reschedule_count),
+        rescheduled_days=days,
+        **_later_or_earlier(days),
+    )
+
+
+def _moves_of(queryset):
+    """Annotates each milestone with how many times its due date moved and whether any move
+    came after the date had passed (one correlated count each, no join)."""
+    moves = Reschedule.objects.filter(milestone=OuterRef("pk")).order_by().values("milestone")
+    return queryset.annotate(
+        reschedule_count=Coalesce(Subquery(moves.annotate(n=Count("id")).values("n")[:1]), 0),
+        rescheduled_after_due=Exists(
+            Reschedule.objects.filter(milestone=OuterRef("pk"), after_due=True)
+        ),
+    )
+
+
 def red_milestones(*, today, state=None):
     """Every red milestone of the active states, the longest overdue first."""
     milestones = (
@@ -328,10 +535,33 @@ def red_milestones(*, today, state=None):
     )
     if state is not None:
         milestones = milestones.filter(commitment__action_plan__state=state)
-    milestones = list(milestones)
-    for m in milestones:
-        m.days_overdue = rules.days_overdue(signal=m.signal, due_on=m.due_on, today=today)
-    return milestones
+    return with_lateness(list(_moves_of(milestones)), today=today)
+
+
+# The late completions a page lists, the most days late first; it says how many there are.
+LATE_LIST_SIZE = 100
+
+
+def late_completions(*, today, state=None, total=None):
+    """Milestones of the active states completed after their due date in force or after the
+    original one, the most days late first (at most LATE_LIST_SIZE), and how many there are
+    (counted unless the caller knows: a summary's late_completion_count)."""
+    late = rules.completed_late_filter() | completed_late_original_filter()
+    first_due = Coalesce(F("original_due_on"), F("due_on"))
+    milestones = Milestone.objects.filter(late, commitment__action_plan__state__is_active=True)
+    if state is not None:
+        milestones = milestones.filter(commitment__action_plan__state=state)
+    if total is None:
+        total = milestones.count()
+    rows = (
+        _moves_of(milestones)
+        .select_related("commitment__action_plan__state", "commitment__lead_institution")
+        .annotate(
+            behind=ExpressionWrapper(F("completed_on") - first_due, output_field=DurationField())
+        )
+        .order_by("-behind", "-completed_on", "pk")[:LATE_LIST_SIZE]
+    )
+    return with_lateness(list(rows), today=today), total
 
 
 # Contributor panel.
@@ -355,7 +585,9 @@ def attention_of(milestone, *, now):
         )
         if assessment.overdue:
             reasons.append("overdue")
-        elif milestone.due_on <= today + dt.timedelta(days=rules.DUE_SOON_DAYS):
+        elif milestone.due_on is not None and milestone.due_on <= today + dt.timedelta(
+            days=rules.DUE_SOON_DAYS
+        ):
             reasons.append("due_soon")
         if assessment.stale:
             reasons.append("quiet")

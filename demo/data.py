@@ -295,8 +295,8 @@ COMMITMENTS = [
                 D(2026, 9, 30),
                 "in_progress",
                 70,
-                original_due_on=D(2026, 7, 31),
             ),
+            # The plan gives only the month: due at its end, shown as "abril de 2027".
             _ms(
                 4,
                 "Tablero público con indicadores de búsqueda",
@@ -304,6 +304,7 @@ COMMITMENTS = [
                 D(2027, 4, 30),
                 "not_started",
                 0,
+                due_precision="month",
             ),
         ],
     },
@@ -399,6 +400,15 @@ COMMITMENTS = [
                 "not_started",
                 0,
             ),
+            # The plan gives it no date: yellow, "sin fecha", never silently on track.
+            _ms(
+                4,
+                "Segundo ciclo de co-creación en comunidades",
+                D(2026, 11, 1),
+                None,
+                "not_started",
+                0,
+            ),
         ],
     },
     {
@@ -443,6 +453,28 @@ COMMITMENTS = [
                 0,
             ),
         ],
+    },
+    # Adopted with the plan, its milestones still to be agreed: yellow, "sin hitos".
+    {
+        "plan": ("11", 2),
+        "ogp_id": "MXGTO9007",
+        "number": 5,
+        "title": "Contrataciones abiertas de la obra pública estatal",
+        "short_title": "Contrataciones abiertas",
+        "lead": "Secretaría de la Honestidad",
+        "supporting": ["Kybernus Guanajuato"],
+        "theme": "Contrataciones públicas",
+        "values": ["access_to_information", "public_accountability"],
+        "problem": "Las contrataciones de obra pública no se publican en formato abierto.",
+        "objective": (
+            "Publicar cada etapa de las contrataciones de obra pública con el Estándar de "
+            "Datos para las Contrataciones Abiertas; los hitos se acordarán en una mesa de "
+            "co-creación."
+        ),
+        "starts_on": D(2026, 7, 1),
+        "ends_on": D(2027, 6, 30),
+        "irm": {},
+        "milestones": [],
     },
     # Nuevo León, 2022-2024 plan: real commitment titles, illustrative milestones.
     {
@@ -681,7 +713,8 @@ COMMITMENTS = [
     },
 ]
 
-# Evidence links by (ogp_id, milestone number): (kind, title, url, organisation).
+# Evidence links by (ogp_id, milestone number): (kind, title, url, organisation), and when it
+# was added if not on the day the milestone started or was completed.
 EVIDENCE_LINKS = {
     ("MXGTO9001", 1): [
         (
@@ -739,6 +772,17 @@ EVIDENCE_LINKS = {
             "Secretaría de la Honestidad",
         )
     ],  # noqa: E501
+    # A civil-society organisation's pressure on a stale milestone: shown, and it leaves the
+    # milestone red (only the government's work resets the clock).
+    ("MXGTO9004", 3): [
+        (
+            "link",
+            "Solicitud de información sin respuesta sobre el informe semestral",
+            "https://www.plataformadetransparencia.org.mx/",
+            "Colores del Rincón",
+            dt.datetime(2026, 10, 20, 12, 0),
+        )
+    ],
     ("MXGTO9005", 1): [
         (
             "document",
@@ -879,5 +923,31 @@ IN_PROGRESS_UPDATED_AT = {
     ("MXNLE9001", 3): dt.datetime(2026, 11, 10, 18, 45),
 }
 
-# Revisions of the plan: (ogp_id, milestone number) -> when the due date was moved.
-RESCHEDULED_AT = {("MXGTO9003", 3): dt.datetime(2026, 7, 25, 12, 0)}
+# Moved goalposts: (ogp_id, milestone number) -> each move of its due date, in order, as
+# (when, from, to), by the lead institution. The first "from" is the plan's original date.
+RESCHEDULES = {
+    # Moved once, before the date fell due.
+    ("MXGTO9003", 3): [(dt.datetime(2026, 7, 25, 12, 0), D(2026, 7, 31), D(2026, 9, 30))],
+    # Moved twice, each time after the date had passed ("reprogramado después de vencer"),
+    # and overdue all the same.
+    ("MXGTO9005", 2): [
+        (dt.datetime(2026, 7, 10, 12, 0), D(2026, 6, 30), D(2026, 7, 31)),
+        (dt.datetime(2026, 8, 5, 12, 0), D(2026, 7, 31), D(2026, 8, 31)),
+    ],
+}
+
+# A completion disputed by a civil-society organisation and answered by the government
+# (the right of reply): (ogp_id, number) -> (organisation that disputes, when, reason;
+# answering organisation, when, answer). Both organisations need a demo user (DEMO_USERS).
+DISPUTES = {
+    ("MXGTO9004", 1): (
+        "Colores del Rincón",
+        dt.datetime(2026, 11, 9, 10, 0),
+        "El inventario publicado omite los expedientes de los recursos de revisión en "
+        "trámite al momento de la extinción del IACIP.",
+        "Secretaría de la Honestidad",
+        dt.datetime(2026, 11, 23, 13, 0),
+        "Los recursos de revisión se publicaron en un anexo del inventario; lo enlazamos desde "
+        "la página principal para que sea fácil encontrarlo.",
+    ),
+}

@@ -2,15 +2,17 @@
 data they show changes (commitments.cache)."""
 
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from commitments import cache, files, rules, selectors, uploads
+from commitments import cache, files, selectors, uploads
 from commitments.cache import cached_public_page
+from commitments.methodology import CHANGES as METHOD_CHANGES
 from commitments.models import ActionPlan, Commitment, Evidence
-from states.models import Organisation, State
+from states.models import Organisation, State, TransparencyBodyTerm
 
 from . import charts, design
 from .filters import CommitmentFilter
@@ -43,10 +45,18 @@ def home(request):
     return render(request, "public/home.html", context)
 
 
+def _active_state(slug):
+    # With its transparency body's terms and their organisations, in one query.
+    terms = TransparencyBodyTerm.objects.select_related("organisation")
+    states = State.objects.active().prefetch_related(Prefetch("transparency_terms", terms))
+    return get_object_or_404(states, slug=slug)
+
+
 @cached_public_page(params=STATE_PAGE_PARAMS)
 def state_detail(request, slug):
-    state = get_object_or_404(State.objects.active(), slug=slug)
+    state = _active_state(slug)
     today = timezone.localdate()
+    summary = selectors.state_summary(state=state, today=today)
     plans = selectors.state_action_plans(state=state)
     commitments = selectors.state_commitments(state=state, today=today)
     leads = list(
@@ -74,17 +84,21 @@ def state_detail(request, slug):
         cache.dont_store(request)  # a filter not understood, or a page past the last
     selectors.with_commitment_lights(page.object_list)
     timelines = selectors.plan_timelines(plans=plans, today=today)
+    late_total = summary.late_completion_count
+    late, _total = selectors.late_completions(today=today, state=state, total=late_total)
     query = request.GET.copy()
     query.pop("pagina", None)
     context = {
         "state": state,
-        "summary": selectors.state_summary(state=state, today=today),
+        "summary": summary,
         "plans": plans,
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
         "filtered": any(v for k, v in request.GET.items() if k not in ("pagina", "orden")),
         "plan_charts": charts.plan_charts(timelines, today=today),
+        "late": late,
+        "late_total": late_total,
         "today": today,
     }
     return render(request, "public/state.html", context)
@@ -154,9 +168,7 @@ def commitment_detail(request, ogp_id):
         commitment = selectors.commitment_detail(ogp_id=ogp_id, today=today)
     except Commitment.DoesNotExist:
         raise Http404 from None
-    milestones = list(commitment.milestones.all())
-    for m in milestones:
-        m.days_overdue = rules.days_overdue(signal=m.signal, due_on=m.due_on, today=today)
+    milestones = selectors.with_lateness(list(commitment.milestones.all()), today=today)
     done = sum(1 for m in milestones if m.status == "completed")
     context = {
         "commitment": commitment,
@@ -167,6 +179,8 @@ def commitment_detail(request, ogp_id):
         if milestones
         else 0,
         "light": commitment.light,
+        "reason": selectors.commitment_reason(commitment),
+        "moves": selectors.moves_of_milestones(milestones),
         "today": today,
     }
     return render(request, "public/commitment.html", context)
@@ -183,8 +197,11 @@ def semaforo(request):
         milestones.sort(key=lambda m: (m.commitment.lead_institution.name, -m.days_overdue))
     else:
         milestones.sort(key=lambda m: (m.commitment.action_plan.state.name, -m.days_overdue))
+    late, late_total = selectors.late_completions(today=today, state=state)
     context = {
         "milestones": milestones,
+        "late": late,
+        "late_total": late_total,
         "states": states,
         "selected_state": state,
         "group_by": by,
@@ -197,7 +214,8 @@ def semaforo(request):
 @cached_public_page
 def methodology(request):
     states = State.objects.active().order_by("name")
-    return render(request, "public/methodology.html", {"states": states})
+    context = {"states": states, "changes": list(reversed(METHOD_CHANGES))}
+    return render(request, "public/methodology.html", context)
 
 
 @cached_public_page
@@ -207,13 +225,18 @@ def design_system(request):
 
 @cached_public_page
 def state_report(request, slug):
-    state = get_object_or_404(State.objects.active(), slug=slug)
+    state = _active_state(slug)
     today = timezone.localdate()
+    summary = selectors.state_summary(state=state, today=today)
+    late_total = summary.late_completion_count
+    late, _total = selectors.late_completions(today=today, state=state, total=late_total)
     context = {
         "state": state,
-        "summary": selectors.state_summary(state=state, today=today),
+        "summary": summary,
         "milestones": selectors.red_milestones(today=today, state=state),
         "institutions": selectors.institution_scorecard(today=today, state=state),
+        "late": late,
+        "late_total": late_total,
         "now": timezone.now(),
         "today": today,
     }

@@ -34,8 +34,8 @@ def plan():
     plan = f.action_plan(state)
     lead = f.organisation(state)
     c = {name: f.commitment(plan, lead, title=name) for name in "ABCDE"}
-    # A: no milestones. B: all completed. C: one red, one at risk and in progress.
-    # D: at risk, one started. E: nothing started, on track.
+    # A: no milestones (yellow, "sin hitos"). B: all completed. C: one red, one at risk and
+    # in progress. D: at risk, one started. E: nothing started, on track.
     milestones(c["B"], ("completed", "green"), ("completed", "green"))
     milestones(c["C"], ("in_progress", "red"), ("in_progress", "yellow"))
     milestones(c["D"], ("not_started", "yellow"), ("in_progress", "green"))
@@ -44,7 +44,7 @@ def plan():
 
 
 EXPECTED = {
-    "A": ("green", "not_started"),
+    "A": ("yellow", "not_started"),
     "B": ("green", "completed"),
     "C": ("red", "in_progress"),
     "D": ("yellow", "in_progress"),
@@ -81,7 +81,7 @@ def test_the_light_sort_puts_the_most_severe_first(plan):
         themes=[],
         leads=[],
     )
-    assert [c.light for c in filterset.qs] == ["red", "yellow", "green", "green", "green"]
+    assert [c.light for c in filterset.qs] == ["red", "yellow", "yellow", "green", "green"]
 
 
 def test_the_api_and_the_commitment_page_show_the_same_light(client, plan):

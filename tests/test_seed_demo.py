@@ -9,7 +9,18 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from commitments import services
-from commitments.models import ActionPlan, Commitment, Evidence, Milestone, StatusUpdate
+from commitments.models import (
+    ActionPlan,
+    Commitment,
+    Dispute,
+    DisputeMessage,
+    Evidence,
+    HistoryEntry,
+    Milestone,
+    Reschedule,
+    StatusUpdate,
+    Verification,
+)
 from demo import data as demo
 from states.models import Membership, Organisation, State, TransparencyBodyTerm
 from tests.clock import MX, NOW
@@ -26,6 +37,11 @@ MODELS = [
     Milestone,
     Evidence,
     StatusUpdate,
+    Reschedule,
+    Verification,
+    Dispute,
+    DisputeMessage,
+    HistoryEntry,
     get_user_model(),
 ]
 
@@ -146,6 +162,10 @@ def test_shape_of_the_demo(demo):
         commitments = Commitment.objects.filter(action_plan__state=state)
         assert commitments.count() >= 5, state
         for commitment in commitments:
+            if commitment.ogp_id == "MXGTO9007":
+                # The one example of a commitment whose milestones are still to be agreed.
+                assert not commitment.milestones.exists()
+                continue
             assert 3 <= commitment.milestones.count() <= 5, commitment
             assert commitment.lead_institution.state in (state, None)
     statuses = set(Milestone.objects.values_list("status", flat=True))
@@ -157,6 +177,35 @@ def test_shape_of_the_demo(demo):
     assert Milestone.objects.filter(original_due_on__isnull=False).exists()
     kinds = set(Organisation.objects.values_list("kind", flat=True))
     assert {"government", "cso", "transparency", "academia"} <= kinds
+
+
+def test_the_demo_shows_each_mark_beside_the_light(demo):
+    # Completed late, against the due date in force.
+    assert ms("MXGTO9003", 2).light_reason == "completed_late"
+    # A disputed completion, answered by the government, still marked.
+    disputed = ms("MXGTO9004", 1)
+    assert (disputed.status, disputed.verification_status) == ("completed", "disputed")
+    dispute = Dispute.objects.get(milestone=disputed)
+    assert dispute.state == Dispute.State.ANSWERED
+    assert [m.kind for m in dispute.messages.order_by("created_at")] == ["reason", "answer"]
+    assert dispute.organisation.name == "Colores del Rincón"
+    # Undated (yellow, "sin fecha") and month-only (due at the end of its month).
+    undated = ms("MXGTO9005", 4)
+    assert (undated.due_on, undated.signal, undated.light_reason) == (None, "yellow", "undated")
+    month = ms("MXGTO9003", 4)
+    assert month.due_precision == "month"
+    assert (month.due_on + dt.timedelta(days=1)).day == 1
+    # Moved goalposts: one move before the date, two after it had passed.
+    twice = Reschedule.objects.filter(milestone=ms("MXGTO9005", 2)).order_by("created_at")
+    assert [m.after_due for m in twice] == [True, True]
+    assert twice[0].old_due_on == ms("MXGTO9005", 2).original_due_on
+    once = ms("MXGTO9003", 3).reschedules.get()
+    assert (once.old_due_on, once.after_due) == (ms("MXGTO9003", 3).original_due_on, False)
+    # A civil-society organisation's evidence on a stale milestone leaves it red.
+    stale = ms("MXGTO9004", 3)
+    pressure = stale.evidence.get(organisation__kind="cso")
+    assert pressure.submitted_at > stale.last_activity_at
+    assert (stale.signal, stale.light_reason) == ("red", "stale")
 
 
 def test_every_completed_milestone_has_evidence_and_history(demo):

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from commitments import services
+from commitments import rules, services
 from commitments.cache import invalidate_public_pages
 from commitments.files import sha256_and_size
 from commitments.models import (
@@ -26,6 +26,7 @@ from commitments.models import (
     Verification,
 )
 from demo import data as demo
+from ops.models import OutboxMessage
 from states.models import Membership, Organisation, State, TransparencyBodyTerm
 
 # An ISO date given to --now means this time of that day, in the site's zone.
@@ -162,9 +163,10 @@ class Command(BaseCommand):
             if reset:
                 ActionPlan.objects.filter(pk=plan.pk).update(**row)
             plans[key] = plan
+        # Users first: the demo's disputes are opened and answered through their memberships.
+        self.seed_users(s, states, orgs)
         for row in demo.COMMITMENTS:
             self.seed_commitment(s, row, plans, orgs)
-        self.seed_users(s, states, orgs)
 
     def seed_commitment(self, s, row, plans, orgs):
         moving = row["plan"] in demo.MOVING_PLANS
@@ -213,35 +215,40 @@ class Command(BaseCommand):
         (explicit,) = s.dates(
             moving, ms.pop("last_activity", None) or demo.IN_PROGRESS_UPDATED_AT.get(key)
         )
-        (rescheduled_at,) = s.dates(moving, demo.RESCHEDULED_AT.get(key))
-        # History: when work started, when the plan was revised, when it was completed.
+        ms["due_on"] = rules.normalise_due(ms["due_on"], ms.get("due_precision", "day"))
+        moves = [
+            (_aware(at), old, new)
+            for at, old, new in (s.dates(moving, *move) for move in demo.RESCHEDULES.get(key, []))
+        ]
+        if moves:
+            ms["original_due_on"] = moves[0][1]
+        # History: when work started, when it was completed; the plan's revisions apart.
         events = []
         if ms["status"] != Milestone.Status.NOT_STARTED:
             started_at = _aware(explicit or ms["starts_on"] + dt.timedelta(days=30))
             progress = ms["progress"] if ms["status"] == "in_progress" else 50
             events.append((started_at, "not_started", "in_progress", 0, progress, None, None))
-        if rescheduled_at:
-            progress = events[0][4] if events else 0
-            status = "in_progress" if events else "not_started"
-            events.append(
-                (
-                    _aware(rescheduled_at),
-                    status,
-                    status,
-                    progress,
-                    progress,
-                    ms["original_due_on"],
-                    ms["due_on"],
-                )
-            )
         if ms["status"] == Milestone.Status.COMPLETED:
             events.append(
                 (_aware(ms["completed_on"]), "in_progress", "completed", 50, 100, *[None] * 2)
             )
         evidence_at = _aware(ms["completed_on"] or ms["starts_on"])
-        links = demo.EVIDENCE_LINKS.get(key, [])
-        has_evidence = bool(links) or key in demo.EVIDENCE_FILES
-        activity = [at for at, *_ in events] + ([evidence_at] if has_evidence else [])
+        links = []
+        for kind, title, url, org_name, *when in demo.EVIDENCE_LINKS.get(key, []):
+            (at,) = s.dates(moving, when[0] if when else None)
+            links.append((kind, title, url, orgs[org_name], _aware(at) if at else evidence_at))
+        added = [(org, at) for *_, org, at in links]
+        if key in demo.EVIDENCE_FILES:
+            added.append((orgs[demo.EVIDENCE_FILES[key][4]], evidence_at))
+        # Only the government's work resets the activity clock (rules.resets_stale_clock):
+        # its reports and its evidence, not a civil-society organisation's.
+        government_evidence = [at for org, at in added if org.kind == Organisation.Kind.GOVERNMENT]
+        activity = [at for at, *_ in events] + government_evidence
+        for at, old, new in moves:
+            # A move is recorded in the status history beside the reports; it is no activity.
+            status = "in_progress" if events and at >= events[0][0] else "not_started"
+            progress = events[0][4] if status == "in_progress" else 0
+            events.append((at, status, status, progress, progress, old, new))
         milestone = services.create_milestone(
             commitment=commitment,
             now=s.now,
@@ -264,15 +271,29 @@ class Command(BaseCommand):
                     "organisation": commitment.lead_institution,
                 },
             )
-        for kind, title, url, org_name in links:
+        for at, old, new in moves:
+            s.add(
+                Reschedule,
+                {"milestone": milestone, "created_at": at},
+                {
+                    "old_due_on": old,
+                    "new_due_on": new,
+                    "old_precision": milestone.due_precision,
+                    "new_precision": milestone.due_precision,
+                    "after_due": old is not None and old < timezone.localdate(at),
+                    "note": "Fecha reprogramada por la dependencia (ejemplo).",
+                    "organisation": commitment.lead_institution,
+                },
+            )
+        for kind, title, url, organisation, at in links:
             s.add(
                 Evidence,
                 {"milestone": milestone, "url": url},
                 {
                     "kind": kind,
                     "title": title,
-                    "organisation": orgs[org_name],
-                    "submitted_at": evidence_at,
+                    "organisation": organisation,
+                    "submitted_at": at,
                 },
             )
         if key in demo.EVIDENCE_FILES:
@@ -290,6 +311,35 @@ class Command(BaseCommand):
             evidence.file.save(filename, ContentFile(data), save=False)
             evidence.save()
             s.created += 1
+        if key in demo.DISPUTES:
+            self.seed_dispute(s, milestone, demo.DISPUTES[key], orgs, moving=moving)
+
+    def seed_dispute(self, s, milestone, row, orgs, *, moving):
+        """A disputed status with the government's answer, through the services' own doors
+        (the demo users' memberships), at the times the demo gives."""
+        cso_name, opened_at, reason, answering_name, answered_at, answer = row
+        opened_at, answered_at = (_aware(at) for at in s.dates(moving, opened_at, answered_at))
+        state = milestone.commitment.action_plan.state
+
+        def membership(org_name):
+            return Membership.objects.get(state=state, organisation=orgs[org_name])
+
+        services.record_verification(
+            milestone=milestone, membership=membership(cso_name), base_version=milestone.version,
+            result=Verification.Result.DISPUTED, reason=reason, now=opened_at,
+        )  # fmt: skip
+        dispute = Dispute.objects.get(milestone=milestone)
+        services.answer_dispute(
+            dispute=dispute, membership=membership(answering_name), text=answer, now=answered_at,
+        )  # fmt: skip
+        # The demo's past is loaded, not announced: the notices of a dispute opened and
+        # answered weeks before the load are not sent now (the services queued them in this
+        # transaction; they are dropped before it commits).
+        queued = OutboxMessage.objects.filter(task="alerts.notify_dispute", sent_at=None)
+        OutboxMessage.objects.filter(
+            pk__in=[m.pk for m in queued if m.args[:1] == [dispute.pk]]
+        ).delete()
+        s.created += 1
 
     def seed_users(self, s, states, orgs):
         User = get_user_model()
@@ -328,10 +378,9 @@ def remove_demo_commitments():
     )
     # The append-only history protects itself against deletion: children first.
     DisputeMessage.objects.filter(dispute__milestone__in=milestones).delete()
-    for model in (
-        Dispute, Reschedule, HistoryEntry, Verification, Transition, StatusUpdate, Evidence,
-    ):  # fmt: skip
+    for model in (Dispute, Reschedule, HistoryEntry, Verification, Transition, StatusUpdate):
         model.objects.filter(milestone__in=milestones).delete()
+    Evidence.objects.filter(milestone__in=milestones).delete()
     milestones.delete()
     commitments = Commitment.objects.filter(ogp_id__in=ids, is_demo=True)
     removed = commitments.count()
