@@ -20,19 +20,11 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from commitments import permissions, selectors, services
-from commitments.models import Dispute, DisputeMessage
+from commitments.models import Dispute
 from panel.forms import DisputeAnswerForm, DisputeCloseForm
 
+from .serializers import DisputeMessageSerializer
 from .write import _endpoint, _milestone, _stale, _validated
-
-
-class DisputeMessageSerializer(serializers.ModelSerializer):
-    organisation = serializers.CharField(source="organisation.name", allow_null=True)
-    kind = serializers.ChoiceField(DisputeMessage.Kind.choices)
-
-    class Meta:
-        model = DisputeMessage
-        fields = ["kind", "text", "organisation", "created_at"]
 
 
 class DisputeSerializer(serializers.ModelSerializer):

@@ -154,14 +154,16 @@ class DisputeMessageSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(
         source="organisation.name", read_only=True, allow_null=True
     )
+    kind = serializers.ChoiceField(DisputeMessage.Kind.choices, read_only=True)
 
     class Meta:
         model = DisputeMessage
         fields = ["kind", "text", "organisation", "created_at"]
 
 
-class DisputeSerializer(serializers.ModelSerializer):
-    """A dispute of a reported status with the government's right of reply."""
+class MilestoneDisputeSerializer(serializers.ModelSerializer):
+    """A dispute of a reported status with the government's right of reply, as a milestone
+    lists it (api.disputes.DisputeSerializer adds the milestone, for the write API's answers)."""
 
     organisation = serializers.CharField(
         source="organisation.name", read_only=True, help_text="Organisation that disputed."
@@ -228,7 +230,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         )
     )
     reschedules = RescheduleSerializer(many=True, read_only=True)
-    disputes = DisputeSerializer(many=True, read_only=True)
+    disputes = MilestoneDisputeSerializer(many=True, read_only=True)
 
     class Meta:
         model = Milestone

@@ -358,7 +358,7 @@ def plan_timelines(*, plans, today):
             continue
         plan_rows = rows[plan.pk]
         dates = [plan.starts_on, plan.ends_on]
-        dates += [original or due for due, original, _ in plan_rows]
+        dates += [original or due for due, original, _ in plan_rows if original or due]
         dates += [done for _, _, done in plan_rows if done]
         start, end = min(dates).replace(day=1), max(dates).replace(day=1)
         points = _cumulative(plan_rows, start=start, end=end, today=today)

@@ -193,7 +193,7 @@ def test_no_dispute_and_no_milestone_are_404(client, case):
         HTTP_AUTHORIZATION=f"Token {key}",
     )
     assert missing.status_code == 404
-    assert not DisputeMessage.objects.filter(kind="answer").exists()
+    assert not DisputeMessage.objects.filter(kind="answer", dispute__milestone=case).exists()
 
 
 def test_the_schema_documents_the_three_replies(client, demo):

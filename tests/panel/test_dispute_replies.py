@@ -120,7 +120,7 @@ def test_a_milestone_never_disputed_has_nothing_to_reply_to(client, case):
         {"answer-version": version(case), "answer-text": "Respuesta"},
     )
     assert response.status_code == 404
-    assert not DisputeMessage.objects.exists()
+    assert not DisputeMessage.objects.filter(dispute__milestone=case).exists()
 
 
 def page(client, m, username):
