@@ -175,6 +175,16 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_language_from_the_last_test():
+    # A request activates its language (LocaleMiddleware, and the API's Accept-Language)
+    # and leaves it active in the thread: the next test's reverse() would build /en/ URLs.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests only need hashing to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
