@@ -1,8 +1,12 @@
 """The public pages' filters, for the API (English parameter names, as APIs usually have)."""
 
+import datetime as dt
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from commitments import filtering as rules
@@ -16,6 +20,25 @@ from commitments.models import (
     StatusUpdate,
     VerificationStatus,
 )
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 date and time, as an instant in UTC: PostgreSQL takes UTC offsets up to
+    15:59 only, and Python's reach 23:59 (`+16:00` was a 500). One that falls outside the
+    years Python counts once in UTC (`0001-01-01T00:00+01:00`) is invalid."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
 
 
 @extend_schema_field({"type": "integer", "minimum": 1, "maximum": 2**31 - 1})
@@ -96,7 +119,7 @@ class StatusUpdateFilter(django_filters.FilterSet):
     state = django_filters.CharFilter(field_name="milestone__commitment__action_plan__state__slug")
     commitment = django_filters.CharFilter(field_name="milestone__commitment__ogp_id")
     milestone = IdFilter(field_name="milestone_id")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = InstantFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = StatusUpdate

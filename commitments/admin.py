@@ -23,6 +23,7 @@ from .models import (
     Transition,
     Verification,
 )
+from .validators import DatesInRangeAdmin
 
 # Reported status, progress and actual dates change only through the contributor panel
 # (commitments.services.report_status), which writes the history and checks the evidence.
@@ -66,7 +67,7 @@ class AppendOnlyAdminMixin:
         return False
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(DatesInRangeAdmin, admin.TabularInline):
     model = Milestone
     extra = 0
     fields = (
@@ -101,7 +102,7 @@ class ImportPlanForm(forms.Form):
 
 
 @admin.register(ActionPlan)
-class ActionPlanAdmin(InvalidatesPublicPages, admin.ModelAdmin):
+class ActionPlanAdmin(DatesInRangeAdmin, InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("title", "state", "number", "starts_on", "ends_on", "status")
     list_filter = ("state", "status")
     search_fields = ("title",)
@@ -171,7 +172,7 @@ class ActionPlanAdmin(InvalidatesPublicPages, admin.ModelAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(InvalidatesPublicPages, admin.ModelAdmin):
+class CommitmentAdmin(DatesInRangeAdmin, InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("ogp_id", "title", "action_plan", "lead_institution", "starts_on", "ends_on")
     list_filter = (
         "action_plan__state",
@@ -268,7 +269,7 @@ class StatusUpdateInline(AppendOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(InvalidatesPublicPages, admin.ModelAdmin):
+class MilestoneAdmin(DatesInRangeAdmin, InvalidatesPublicPages, admin.ModelAdmin):
     list_display = ("__str__", "due_on", "status", "progress", "signal", "last_activity_at")
     list_filter = ("signal", "status", "commitment__action_plan__state")
     readonly_fields = (*DERIVED_FIELDS, *REPORTED_FIELDS)

@@ -15,17 +15,18 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from states.models import Organisation
+from states.models import Organisation, State
 
 from . import services
 from .cache import invalidate_public_pages
 from .csv_cells import unprotect
 from .models import OGP_VALUE_FIELDS, ActionPlan, Commitment, Milestone
 from .search import fold
+from .validators import date_out_of_range
 
 OURS = [
     "plan_number", "plan_title", "plan_starts_on", "plan_ends_on", "ogp_id",
@@ -70,11 +71,13 @@ OGP_ID = re.compile(r"^[A-Z]{2,6}[0-9]{2,5}$")
 
 @dataclass(frozen=True)
 class Problem:
-    line: int
+    line: int | None  # None: a problem of the whole file
     column: str
     message: str
 
     def __str__(self):
+        if self.line is None:
+            return self.message
         where = _("line %(line)s") % {"line": self.line}
         if self.column:
             where += ", " + _("column %(column)s") % {"column": self.column}
@@ -109,6 +112,22 @@ def read(data):
                 )
             ]  # noqa: E501
         ) from None
+    if "\x00" in text:
+        # PostgreSQL cannot store it; a NUL in a "CSV" means another encoding or a binary file.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InvalidFile(
+            [
+                Problem(
+                    line,
+                    "",
+                    _(
+                        "The file holds a NUL character, which text never does: it may be "
+                        'saved as UTF-16 or be a spreadsheet file. Save it as "CSV UTF-8" and '
+                        "try again."
+                    ),
+                )
+            ]
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
@@ -158,9 +177,16 @@ class _Checker:
             return None
         for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
             try:
-                return dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 (a calendar date)
+                date = dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 (a calendar date)
             except ValueError:
-                pass
+                continue
+            if not value.isascii():  # strptime takes any script's digits
+                break
+            out_of_range = date_out_of_range(date)
+            if out_of_range:
+                self.add(line, column, out_of_range)
+                return None
+            return date
         self.add(line, column, _("%(value)s is not a date: use YYYY-MM-DD.") % {"value": value})
         return None
 
@@ -170,7 +196,8 @@ class _Checker:
             if required:
                 self.add(line, column, _("This value is required."))
             return None
-        if not value.isdigit() or not 0 < int(value) < 32768:
+        # ASCII digits only: "²" is a digit to str.isdigit(), and not to int().
+        if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 32768:
             self.add(line, column, _("%(value)s is not a whole number from 1.") % {"value": value})
             return None
         return int(value)
@@ -204,6 +231,8 @@ def validate(state, header, rows):
     missing = [c for c in required if c not in header]
     if missing:
         raise InvalidFile([Problem(1, c, _("This column is missing.")) for c in missing])
+    if not rows:
+        raise InvalidFile([Problem(2, "", _("The file has its header but no rows to import."))])
     check = _Checker(state)
     if layout == "ogp":
         plan, commitments, milestones = _validate_ogp(check, state, rows)
@@ -417,9 +446,35 @@ def _set(obj, values):
     return changed
 
 
-def apply(state, layout, plan_data, commitments, milestones, *, now, user=None, progress=None):
+def apply(state, layout, plan_data, commitments, milestones, **kwargs):
+    """Writes a validated file in one transaction, one import of a state at a time."""
+    try:
+        return _apply(state, layout, plan_data, commitments, milestones, **kwargs)
+    except IntegrityError:
+        # What was validated changed before the write: another import of the same
+        # identifiers into another state, or an institution deleted meanwhile.
+        raise InvalidFile(
+            [
+                Problem(
+                    None,
+                    "",
+                    _(
+                        "Another change to these commitments or institutions was saved while "
+                        "this file was being imported; nothing was written. Import the file "
+                        "again to see what it would change now."
+                    ),
+                )
+            ]
+        ) from None
+
+
+def _apply(state, layout, plan_data, commitments, milestones, *, now, user=None, progress=None):
     report = Report(layout=layout)
     with transaction.atomic():
+        # A second import of this state waits here for the first to commit, then reads the
+        # rows the first wrote: it updates them in place (or changes nothing), as if run
+        # after it, instead of inserting the same plan and identifiers again.
+        list(State.objects.select_for_update(no_key=True).filter(pk=state.pk).values("pk"))
         if layout == "ogp":
             plan = plan_data["existing"]
         else:

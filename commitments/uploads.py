@@ -1,17 +1,17 @@
 """Evidence files: what a file is, from its content; and its SHA-256.
 
 The name and the browser's Content-Type are never trusted: an HTML page renamed `.pdf`
-starts with `<html`, not `%PDF-`. Office files are ZIP archives, told apart by their members.
+starts with `<html`, not `%PDF-`. Office files are ZIP archives, told apart by their members
+once the archive has passed the budgets of commitments.archives.
 """
 
 import codecs
-import zipfile
 from dataclasses import dataclass
 
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext_lazy as _
 
-from . import files
+from . import archives, files
 
 HEAD_BYTES = 4096
 
@@ -94,26 +94,33 @@ def _not_allowed(what=None):
     )
 
 
+OFFICE_MARKERS = {"[Content_Types].xml", "mimetype"}
+
+
 def _zip_type(upload):
+    """DOCX, XLSX, ODT or ODS, told apart by their members, after the archive is inspected
+    within fixed budgets (commitments.archives: a ZIP bomb is refused before it inflates)."""
+
+    def office_only(names):
+        if not OFFICE_MARKERS.intersection(names):
+            raise _not_allowed(_("a compressed archive (ZIP)"))
+
     try:
-        upload.seek(0)
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                if mimetype == ODT.content_type:
-                    return ODT
-                if mimetype == ODS.content_type:
-                    return ODS
-            if "[Content_Types].xml" in names:
-                if "word/document.xml" in names:
-                    return DOCX
-                if "xl/workbook.xml" in names:
-                    return XLSX
-    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, NotImplementedError):
-        pass
-    finally:
-        upload.seek(0)
+        archive = archives.inspect(upload, keep=("mimetype",), wanted=office_only)
+    except archives.ArchiveRefused as refused:
+        raise RefusedFile(refused.message) from None
+    names = set(archive.names)
+    if "mimetype" in names:
+        mimetype = archive.kept["mimetype"].decode("ascii", "replace").strip()
+        if mimetype == ODT.content_type:
+            return ODT
+        if mimetype == ODS.content_type:
+            return ODS
+    if "[Content_Types].xml" in names:
+        if "word/document.xml" in names:
+            return DOCX
+        if "xl/workbook.xml" in names:
+            return XLSX
     raise _not_allowed(_("a compressed archive (ZIP)"))
 
 

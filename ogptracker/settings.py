@@ -135,6 +135,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every line logged while a request runs carries its id.
     "ops.logs.RequestIdMiddleware",
+    # Then: a bad Host header is a 400 before anything reads it; NUL characters are refused.
+    "ops.request_guard.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -322,6 +324,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
     "EXCEPTION_HANDLER": "api.errors.handle",
+    # DRF's three, with a JSON parser that refuses deep nesting and lone surrogates.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

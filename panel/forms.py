@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from commitments.models import Milestone, Verification
+from commitments.validators import validate_date_in_range
 
 
 class DateInput(forms.DateInput):
@@ -27,11 +28,17 @@ class StatusForm(forms.Form):
         max_value=100,
         help_text=_("A completed milestone is always at 100 %."),
     )
-    started_on = forms.DateField(label=_("Actual start date"), required=False, widget=DateInput)
+    started_on = forms.DateField(
+        label=_("Actual start date"),
+        required=False,
+        widget=DateInput,
+        validators=[validate_date_in_range],
+    )
     completed_on = forms.DateField(
         label=_("Completion date"),
         required=False,
         widget=DateInput,
+        validators=[validate_date_in_range],
         help_text=_("Only for a completed milestone; today if left empty."),
     )
     note = forms.CharField(

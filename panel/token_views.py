@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import ApiToken
@@ -21,6 +22,8 @@ class TokenForm(forms.Form):
     )
 
 
+# The page shows a new token once, in clear: no browser, proxy or back button may keep it.
+@never_cache
 @contributor_required
 def tokens(request):
     form = TokenForm(request.POST or None)

@@ -3,11 +3,12 @@ from django.utils import timezone
 
 # The public pages show states and organisations (commitments.cache keeps those pages).
 from commitments.cache import InvalidatesPublicPages
+from commitments.validators import DatesInRangeAdmin
 
 from .models import Membership, Organisation, State, TransparencyBodyTerm
 
 
-class TransparencyBodyTermInline(admin.TabularInline):
+class TransparencyBodyTermInline(DatesInRangeAdmin, admin.TabularInline):
     model = TransparencyBodyTerm
     extra = 0
     autocomplete_fields = ["organisation"]

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 # CI sets this: a test that would skip because a server, browser or tool is missing fails.
 # With "except-servers" (CI's run with nothing configured, as a newcomer's `make test`), only
@@ -23,6 +25,23 @@ def pytest_runtest_makereport(item, call):
             return
         report.outcome = "failed"
         report.longrepr = f"Skipping is not allowed with OGPTRACKER_NO_SKIP={_NO_SKIP}: {reason}"
+
+
+# Property-based tests (tests/test_properties.py): few examples, the same ones every run, in
+# CI and `make test`; HYPOTHESIS_PROFILE=thorough tries many more, different each time.
+_FIXTURES_ARE_SHARED = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=_FIXTURES_ARE_SHARED,
+)
+hypothesis_settings.register_profile(
+    "thorough", max_examples=300, deadline=None, suppress_health_check=_FIXTURES_ARE_SHARED
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_collection_modifyitems(items):
@@ -153,6 +172,16 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_language_from_the_last_test():
+    # A request activates its language (LocaleMiddleware, and the API's Accept-Language)
+    # and leaves it active in the thread: the next test's reverse() would build /en/ URLs.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -65,6 +65,16 @@ def test_tokens_are_created_in_the_panel_shown_once_and_stored_hashed(client, de
     assert key not in client.get("/panel/tokens/").content.decode()
 
 
+def test_the_token_page_is_never_cached(client, demo):
+    # It shows a new token once, in clear: no browser cache, proxy or back button keeps it.
+    client.force_login(user("oficial.guanajuato"))
+    created = client.post("/panel/tokens/", {"name": "Sistema estatal"})
+    assert created.context["created"].startswith("ogpt_")
+    for response in (created, client.get("/panel/tokens/")):
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        assert {"no-store", "private"} <= directives
+
+
 def test_revoked_token_no_longer_works(client, gto):
     key = token_for("oficial.guanajuato")
     url = f"/api/v1/milestones/{gto.pk}/status/"
