@@ -62,8 +62,10 @@ def test_official_completes_cso_disputes_public_sees_both(page, demo, axe, tmp_p
     page.get_by_role("button", name="Cerrar sesión").click()
 
     page.goto(page.base_url + "/compromisos/MXGTO9004/")
-    pair = page.locator(".status-pair.disputed")
+    # This milestone's pair (the demo disputes another milestone of the commitment too).
+    pair = page.locator(f"#hito-{milestone.number} .status-pair.disputed")
     assert pair.count() == 1
+    assert page.locator(".status-pair.disputed").count() == 2
     text = pair.inner_text()
     assert "El gobierno reporta: Completado (100 %)" in text
     assert "En disputa" in text
