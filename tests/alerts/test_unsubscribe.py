@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from alerts import services, tokens
 from alerts.models import Follow, Notification, OptOut
-from commitments.models import Milestone
+from commitments.models import Milestone, Transition
 from states.models import State
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +23,24 @@ def follow(demo):
     follow = Follow.objects.create(
         email="vecina@example.org", state=State.objects.get(slug="nuevo-leon"), confirmed_at=NOW
     )
+    # A milestone red in the demo, with the transition that turned it, so the digest (which
+    # leaves out what the light has since undone) has news to tell.
+    milestone = Milestone.objects.filter(
+        commitment__action_plan__state__slug="nuevo-leon", signal="red"
+    ).first()
+    turned = Transition.objects.create(
+        milestone=milestone,
+        old_signal="yellow",
+        new_signal="red",
+        happened_at=NOW,
+        recorded_at=NOW,
+        cause=Transition.Cause.CLOCK,
+    )
     Notification.objects.create(
         follow=follow,
         kind=Notification.Kind.TURNED_RED,
-        milestone=Milestone.objects.filter(commitment__action_plan__state__slug="nuevo-leon")[0],
+        milestone=milestone,
+        transition=turned,
         created_at=NOW,
     )
     return follow
