@@ -247,6 +247,21 @@ def load(n, seed, now):
         versioned = cur.fetchone() is not None
     if versioned:
         columns += ", version"
+    # Columns later models added with no database default, present or not.
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'commitments_milestone'"
+        )
+        present = {row[0] for row in cur.fetchall()}
+    later = {
+        "due_precision": "day",
+        "light_reason": "on_track",
+        "verification_status": "unverified",
+    }
+    later = {name: value for name, value in later.items() if name in present}
+    for name in later:
+        columns += f", {name}"
     with (
         connection.cursor() as cur,
         cur.connection.cursor().copy(f"COPY commitments_milestone ({columns}) FROM STDIN") as copy,
@@ -276,6 +291,7 @@ def load(n, seed, now):
                     dt.datetime(2023, 1, 1, tzinfo=mx),
                     now - dt.timedelta(minutes=1),
                     *((1,) if versioned else ()),
+                    *later.values(),
                 )
             )
     with connection.cursor() as cur:

@@ -15,6 +15,7 @@ from .cache import InvalidatesPublicPages
 from .models import (
     OGP_VALUE_FIELDS,
     ActionPlan,
+    AuditRun,
     Commitment,
     Evidence,
     HistoryEntry,
@@ -382,6 +383,18 @@ class StatusUpdateAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("note", "milestone__title", "milestone__commitment__ogp_id")
     list_select_related = ("milestone__commitment", "author")
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(AuditRun)
+class AuditRunAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
+    """The nightly audits (manage.py audit_lights): read only, as the record they are."""
+
+    list_display = ("ran_at", "checked", "differences", "repaired")
+    readonly_fields = ("ran_at", "checked", "differences", "repaired", "details")
+    date_hierarchy = "ran_at"
 
     def has_add_permission(self, request):
         return False

@@ -12,3 +12,9 @@ class CommitmentsConfig(AppConfig):
         from .search import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions)
+
+        from ops import health
+
+        from .health import last_audit
+
+        health.register("audit", last_audit)

@@ -862,3 +862,29 @@ class AppliedMethodology(models.Model):
 
     def __str__(self):
         return f"v{self.version}"
+
+
+class AuditRun(models.Model):
+    """One run of `audit_lights`: how many stored lights it read, how many differed from the
+    rules, and which (the first ones, with what was stored and what the rules give); /healthz/
+    reports the last one and /correcciones/ lists the repairs."""
+
+    ran_at = models.DateTimeField(_("ran"), db_index=True)
+    checked = models.PositiveIntegerField(_("milestones checked"))
+    differences = models.PositiveIntegerField(_("differences found"))
+    repaired = models.PositiveIntegerField(_("differences repaired"), default=0)
+    # [{"milestone": id, "label": "MXGTO0001.2", "fields": {name: [stored, expected]}}]
+    details = models.JSONField(_("details"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-ran_at", "-id"]
+        get_latest_by = ["ran_at", "id"]
+        verbose_name = _("light audit")
+        verbose_name_plural = _("light audits")
+
+    def __str__(self):
+        return f"{self.ran_at:%Y-%m-%d %H:%M}: {self.differences}"
+
+    @property
+    def clean(self):
+        return self.differences == self.repaired

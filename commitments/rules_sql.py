@@ -1,10 +1,12 @@
-"""The rules of `commitments.rules`, in SQL, for the stale job on PostgreSQL.
+"""The rules of `commitments.rules`, in SQL, for the stale job and the audit on PostgreSQL.
 
 `rules.assess` stays the reference: it turns the light after every status update and piece of
 evidence, and it runs the stale job on SQLite. On PostgreSQL the job assesses a whole batch
 in the database with the one statement below, so that no row travels to Python and back;
-`tests/test_flag_stale_sql.py` checks, on a grid of every boundary, that it gives exactly the
-light, `signal_since`, `next_check_at` and transitions that `rules.py` gives.
+`audit_lights` (services.audit) reads every milestone through the same SQL to find stored
+lights that differ from it. `tests/test_flag_stale_sql.py` checks, on a grid of every
+boundary, that it gives exactly the light, `signal_since`, `next_check_at` and transitions that
+`rules.py` gives.
 
 Each step of `rules.assess`, as written here:
 
@@ -43,23 +45,11 @@ from states.models import State
 from . import rules
 from .models import ActionPlan, Commitment, Milestone, Transition
 
-# One batch: lock the next rows due (SKIP LOCKED, ids upward), assess them, write their new
-# lights and their transitions. Returns one row: how many were checked, the last id, how many
-# changed from what to what. Table names
-# come from our models; every value is a bound parameter.
-FLAG_BATCH = """
-WITH due AS MATERIALIZED (
-    SELECT m.id, m.status, m.signal, m.starts_on, m.due_on, m.completed_on,
-        m.last_activity_at, s.stale_after_days
-    FROM {milestone} AS m
-    JOIN {commitment} AS c ON c.id = m.commitment_id
-    JOIN {plan} AS p ON p.id = c.action_plan_id
-    JOIN {state} AS s ON s.id = p.state_id
-    WHERE m.next_check_at <= %(now)s AND m.id > %(after)s
-    ORDER BY m.id
-    LIMIT %(size)s
-    FOR UPDATE OF m SKIP LOCKED
-),
+# The rules, as two CTEs that read a CTE named `due` (id, status, signal, starts_on, due_on,
+# completed_on, last_activity_at, stale_after_days) and give `assessed` (id, old_signal,
+# new_signal, new_reason, new_since, new_next_check_at): shared by the stale job's batch and
+# the audit, so both apply the same SQL, the one the grid test compares with rules.py.
+ASSESS = """
 onsets AS (
     SELECT d.id, d.signal, d.status = %(completed)s AS completed,
         d.due_on IS NULL AS undated,
@@ -118,7 +108,30 @@ assessed AS MATERIALIZED (
             ELSE %(on_track)s
         END AS new_reason
     ) AS l
+)
+"""
+
+# One batch: lock the next rows due (SKIP LOCKED, ids upward), assess them, write their new
+# lights and their transitions. Returns one row: how many were checked, the last id, how many
+# changed from what to what. Table names
+# come from our models; every value is a bound parameter.
+# What the rules read of a milestone and its state, for the `due` CTE.
+_DUE_FROM = """
+    SELECT m.id, m.status, m.signal, m.starts_on, m.due_on, m.completed_on,
+        m.last_activity_at, s.stale_after_days
+    FROM {milestone} AS m
+    JOIN {commitment} AS c ON c.id = m.commitment_id
+    JOIN {plan} AS p ON p.id = c.action_plan_id
+    JOIN {state} AS s ON s.id = p.state_id
+"""
+
+FLAG_BATCH = """
+WITH due AS MATERIALIZED ({due_from}    WHERE m.next_check_at <= %(now)s AND m.id > %(after)s
+    ORDER BY m.id
+    LIMIT %(size)s
+    FOR UPDATE OF m SKIP LOCKED
 ),
+{assess},
 updated AS (
     UPDATE {milestone} AS m
     SET signal = a.new_signal,
@@ -153,14 +166,53 @@ CROSS JOIN (
 """
 
 
-def flag_batch_sql():
-    return FLAG_BATCH.format(
+# The audit (services.audit): the milestones of one range of ids whose stored light, reason
+# or next check differ from what the rules give at `now`, or whose light disagrees with the
+# last transition of their public record (its new light and when it happened). Reads only.
+AUDIT_BATCH = """
+WITH due AS MATERIALIZED ({due_from}    WHERE m.id > %(after)s AND m.id <= %(upto)s
+),
+{assess}
+SELECT a.id, m.signal, a.new_signal, m.light_reason, a.new_reason,
+    m.next_check_at, a.new_next_check_at, m.signal_since, a.new_since,
+    r.new_signal AS recorded_signal, r.happened_at AS recorded_at
+FROM assessed AS a
+JOIN {milestone} AS m ON m.id = a.id
+LEFT JOIN LATERAL (
+    SELECT t.new_signal, t.happened_at
+    FROM {transition} AS t
+    WHERE t.milestone_id = a.id
+    ORDER BY t.id DESC
+    LIMIT 1
+) AS r ON true
+WHERE m.signal <> a.new_signal
+    OR m.light_reason <> a.new_reason
+    OR m.next_check_at IS DISTINCT FROM a.new_next_check_at
+    OR m.signal_since > %(now)s
+    OR r.new_signal <> m.signal
+    OR r.happened_at <> m.signal_since
+ORDER BY a.id
+"""
+
+
+def _tables(sql):
+    # The shared parts first, then the table names (which they name too).
+    sql = sql.replace("{due_from}", _DUE_FROM).replace("{assess}", ASSESS)
+    return sql.format(
         milestone=Milestone._meta.db_table,
         commitment=Commitment._meta.db_table,
         plan=ActionPlan._meta.db_table,
         state=State._meta.db_table,
         transition=Transition._meta.db_table,
     )
+
+
+def flag_batch_sql():
+    return _tables(FLAG_BATCH)
+
+
+def audit_batch_sql():
+    return _tables(AUDIT_BATCH)
 
 
 def flag_batch_params(*, now, after, size, cause=Transition.Cause.CLOCK):
@@ -187,3 +239,7 @@ def flag_batch_params(*, now, after, size, cause=Transition.Cause.CLOCK):
         "completed_late": rules.COMPLETED_LATE,
         "cause": cause,
     }
+
+
+def audit_batch_params(*, now, after, upto):
+    return {**flag_batch_params(now=now, after=after, size=0), "upto": upto}

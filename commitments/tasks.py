@@ -47,6 +47,29 @@ def flag_stale_milestones():
 
 
 @shared_task(
+    name="commitments.audit_lights",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+)
+def audit_lights():
+    """Every night: every stored light checked against the rules, and repaired. Quiet when
+    clean; each difference is an error in the log (something wrote a light around the
+    services), repaired as a correction listed on /correcciones/."""
+    result = services.audit_lights(now=timezone.now(), fix=True)
+    for difference in result.differences:
+        logger.error(
+            "Light audit: %s differed from the rules and was repaired: %s",
+            difference.label,
+            {name: [str(a), str(b)] for name, (a, b) in difference.fields.items()},
+        )
+    return len(result.differences)
+
+
+@shared_task(
     name="commitments.bump_public_version",
     autoretry_for=(cache.CacheUnavailable,),
     retry_backoff=2,

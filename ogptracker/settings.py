@@ -303,6 +303,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.scan_due_reminders",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Every stored light checked against the rules and repaired (commitments.services.audit),
+    # at night, Mexico City time; /healthz/ reports the last run.
+    "audit-lights": {
+        "task": "commitments.audit_lights",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Disputes left unanswered, recalled to the officials who answer for them.
     "dispute-reminders": {
         "task": "alerts.remind_disputes",

@@ -10,14 +10,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from .cache import cache_unavailable
+from .health import CHECKS, Unhealthy
 from .models import Heartbeat, OutboxMessage
 
 # Seconds a task may wait in the outbox before /healthz/ calls it a problem.
 OUTBOX_LAG_SECONDS = 60
 
 
-class _Unhealthy(Exception):
-    pass
+_Unhealthy = Unhealthy
 
 
 def _timed(check):
@@ -79,7 +79,8 @@ def _beat():
 def healthz(request):
     """200 while the database answers (the web process can serve); 503 when it does not.
 
-    The cache (Redis), the beat and the outbox are reported too: without them pages still
+    The cache (Redis), the beat, the outbox and the checks other apps register (ops.health:
+    the last audit of the lights) are reported too: without them pages still
     serve and writes still commit, so they make the status "degraded", not a 503, unless
     `?strict=1` (for monitoring) is given.
     """
@@ -88,6 +89,7 @@ def healthz(request):
         "cache": _timed(_cache),
         "beat": _timed(_beat),
         "outbox": _timed(_outbox),
+        **{name: _timed(check) for name, check in CHECKS.items()},
     }
     if not checks["database"]["ok"]:
         status = "fail"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("semaforo/", views.semaforo, name="semaforo"),
     path("como-medimos/", views.methodology, name="methodology"),
+    path("correcciones/", views.corrections, name="corrections"),
     path("diseno/", views.design_system, name="design"),
     path("instituciones/", views.institutions, name="institutions"),
     path("instituciones/<slug:slug>/", views.institution_detail, name="institution"),

@@ -6,12 +6,14 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from commitments import cache, files, selectors, uploads
 from commitments.cache import cached_public_page
 from commitments.methodology import CHANGES as METHOD_CHANGES
-from commitments.models import ActionPlan, Commitment, Evidence
+from commitments.models import ActionPlan, AuditRun, Commitment, Evidence, Light, LightReason
 from states.models import Organisation, State, TransparencyBodyTerm
 
 from . import charts, design
@@ -216,6 +218,74 @@ def methodology(request):
     states = State.objects.active().order_by("name")
     context = {"states": states, "changes": list(reversed(METHOD_CHANGES))}
     return render(request, "public/methodology.html", context)
+
+
+# What each field of an audit's difference is, for the corrections page.
+_AUDIT_FIELDS = {
+    "signal": gettext_lazy("Light shown"),
+    "light_reason": gettext_lazy("Reason"),
+    "signal_since": gettext_lazy("Since"),
+    "next_check_at": gettext_lazy("Next check"),
+    "recorded_signal": gettext_lazy("Light in the history"),
+}
+
+
+def _audit_value(name, value):
+    if value is None:
+        return "—"
+    if name in ("signal", "recorded_signal"):
+        return Light(value).label if value in Light.values else value
+    if name == "light_reason":
+        return LightReason(value).label if value in LightReason.values else value
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is None:
+        return str(value)
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+@cached_public_page
+def corrections(request):
+    """Every light the nightly audit found differing from the rules, and how it was put
+    right (commitments.services.audit)."""
+    runs = AuditRun.objects.filter(repaired__gt=0).order_by("-ran_at", "-id")[:50]
+    labels = [d["label"] for run in runs for d in run.details]
+    numbers = {}
+    for label in labels:
+        ogp_id, _sep, number = label.rpartition(".")
+        numbers[label] = (ogp_id, number)
+    published = set(
+        Commitment.objects.filter(ogp_id__in=[o for o, _n in numbers.values()]).values_list(
+            "ogp_id", flat=True
+        )
+    )
+    corrected = [
+        {
+            "run": run,
+            "rows": [
+                {
+                    "label": d["label"],
+                    "ogp_id": numbers[d["label"]][0],
+                    "number": numbers[d["label"]][1],
+                    "linked": numbers[d["label"]][0] in published,
+                    "changes": [
+                        {
+                            "field": _AUDIT_FIELDS.get(name, name),
+                            "stored": _audit_value(name, stored),
+                            "expected": _audit_value(name, expected),
+                        }
+                        for name, (stored, expected) in d["fields"].items()
+                    ],
+                }
+                for d in run.details
+            ],
+        }
+        for run in runs
+    ]
+    context = {
+        "last": AuditRun.objects.order_by("-ran_at", "-id").first(),
+        "corrected": corrected,
+    }
+    return render(request, "public/corrections.html", context)
 
 
 @cached_public_page

@@ -212,3 +212,35 @@ def test_local_times_are_the_same_instants_in_sql_and_python():
         )
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize("moment", ["midnight", "autumn-2019"])
+def test_the_audit_in_sql_finds_what_rules_py_finds(empty_db, moment):
+    """`audit_lights` reads every milestone through the same SQL: on the grid, stored as
+    never assessed, it finds in SQL exactly the differences rules.py finds; once the clock
+    (in Python, the reference) has assessed the grid, it finds none."""
+    requires_postgresql()
+    from commitments.services import audit
+
+    now = NOWS[moment]
+    build_grid(now)
+
+    def found(in_database):
+        checked, differences = audit.find_differences(
+            now=now, in_database=in_database, batch_size=3000
+        )
+        return checked, {
+            d.milestone_id: {k: tuple(map(utc, v)) if k.endswith(("_at", "since")) else v
+                             for k, v in d.fields.items()}
+            for d in differences
+        }  # fmt: skip
+
+    in_sql, in_python = found(True), found(False)
+    assert in_sql[0] == in_python[0] == Milestone.objects.count()
+    assert len(in_python[1]) > 5000
+    wrong = [pk for pk in in_python[1] if in_sql[1].get(pk) != in_python[1][pk]]
+    assert not wrong and in_sql[1].keys() == in_python[1].keys(), "\n".join(
+        f"{describe(pk)}: SQL {in_sql[1].get(pk)}, rules.py {in_python[1][pk]}" for pk in wrong[:5]
+    )
+    services.flag_stale_milestones(now=now, in_database=False)
+    assert found(True)[1] == {}

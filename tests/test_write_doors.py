@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from commitments import importer, rules
+from commitments import importer
 from commitments.models import (
     Evidence,
     HistoryEntry,
@@ -23,6 +23,7 @@ from commitments.models import (
     StatusUpdate,
     Transition,
 )
+from commitments.services import audit
 from states.models import State
 from tests.clock import NOW, day
 
@@ -37,14 +38,11 @@ def ms(ogp_id, number):
 
 
 def assert_lights_follow_the_rules(milestones, now):
-    """Each stored light, its onset and next check are what the rules say at `now`."""
-    for m in milestones.select_related("commitment__action_plan__state"):
-        days = m.commitment.action_plan.state.stale_after_days
-        want = rules.assess_milestone(m, stale_after_days=days, now=now)
-        assert m.signal == want.signal, f"{m}: stored {m.signal}, rules say {want.signal}"
-        assert m.next_check_at == want.next_check_at, m
-        if m.signal != rules.GREEN:
-            assert m.signal_since <= now, m
+    """Each stored light, its onset, reason and next check are what the rules and the record
+    say at `now`: what `audit_lights` checks."""
+    checked, differences = audit.find_differences(now=now, milestones=milestones)
+    assert checked
+    assert not differences, [(d.label, d.fields) for d in differences]
 
 
 def form_data(response):

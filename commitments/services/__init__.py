@@ -4,9 +4,11 @@
 - `milestones`: the plan itself (milestones created, rescheduled, edited; thresholds);
 - `contributions`: contributors' status reports, evidence and verifications;
 - `disputes`: the right of reply once a status is disputed;
-- `methodology`: stored lights brought up to a new version of the method.
+- `methodology`: stored lights brought up to a new version of the method;
+- `audit`: stored lights checked against the rules and the record, and repaired.
 """
 
+from .audit import AuditResult, audit_lights
 from .contributions import (
     StaleVersion,
     add_file_evidence,
@@ -31,6 +33,8 @@ from .milestones import (
 )
 
 __all__ = [
+    "AuditResult",
+    "audit_lights",
     "FlagResult",
     "StaleVersion",
     "add_file_evidence",
