@@ -212,6 +212,8 @@ def test_undated_and_month_only_dates(world):
         world["commitment"], starts_on=on(-10), due_on=dt.date(2027, 2, 1),
         due_precision="month",
     )  # fmt: skip
+    # Created with a month-only date: due on the month's last day, like a moved one.
+    assert fresh(month).due_on == dt.date(2027, 2, 28)
     services.reschedule_milestone(
         milestone=month, due_on=dt.date(2027, 4, 3), precision="month", now=NOW
     )

@@ -28,7 +28,10 @@ def create_milestone(*, commitment, now, **fields):
 
 
 def save_new_milestone(milestone, *, now):
-    """Inserts a milestone built elsewhere (an admin form), with its light assessed at `now`."""
+    """Inserts a milestone built elsewhere (an admin form), with its light assessed at `now`.
+
+    A date known only to the month falls due on the month's last day, whoever gives it."""
+    milestone.due_on = rules.normalise_due(milestone.due_on, milestone.due_precision)
     assess_new(milestone, now=now)
     with transaction.atomic():
         milestone.full_clean(validate_unique=False)
