@@ -497,6 +497,16 @@ def confirm_follow(*, follow_id, now):
     return follow
 
 
+def purge_unconfirmed_follows(*, now):
+    """Forgets the follows never confirmed once their link has expired: the address of
+    someone who did not confirm is not kept. Returns how many."""
+    expired = now - dt.timedelta(seconds=settings.FOLLOW_CONFIRM_MAX_AGE)
+    deleted, _by_model = Follow.objects.filter(
+        confirmed_at=None, unsubscribed_at=None, created_at__lt=expired
+    ).delete()
+    return deleted
+
+
 def _unsubscribe_target(payload):
     """(user, None) or (None, follows) a signed unsubscribe link names; (None, None) when its
     user no longer exists."""

@@ -42,6 +42,11 @@ def process_transitions():
     return claimed
 
 
+@shared_task(name="alerts.purge_unconfirmed_follows", soft_time_limit=5 * 60, time_limit=6 * 60)
+def purge_unconfirmed_follows():
+    return services.purge_unconfirmed_follows(now=timezone.now())
+
+
 @shared_task(name="alerts.scan_due_reminders", soft_time_limit=10 * 60, time_limit=12 * 60, **RETRY)
 def scan_due_reminders():
     now = timezone.now()

@@ -309,6 +309,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.audit_lights",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Follows never confirmed are forgotten once their link has expired.
+    "purge-unconfirmed-follows": {
+        "task": "alerts.purge_unconfirmed_follows",
+        "schedule": crontab(hour=4, minute=0),
+    },
     # Disputes left unanswered, recalled to the officials who answer for them.
     "dispute-reminders": {
         "task": "alerts.remind_disputes",

@@ -1,5 +1,6 @@
 """Citizens follow a state or a commitment by email: double opt-in, one-click unsubscribe."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from django.core import mail
 from alerts import services
 from alerts.models import Follow, Notification
 from commitments import services as commitment_services
+from states.models import State
 
 from .conftest import NOW
 
@@ -151,3 +153,27 @@ def test_following_from_a_cached_page_works_without_a_csrf_cookie(demo):
     assert 'action="/seguir/estado/nuevo-leon/"' in page.content.decode()
     response = browser.post("/seguir/estado/nuevo-leon/", {"email": "vecina@example.org"})
     assert response.status_code == 200
+
+
+def test_follows_never_confirmed_are_forgotten_once_their_link_expires(demo, settings):
+    state = State.objects.get(slug="guanajuato")
+    now = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+    max_age = dt.timedelta(seconds=settings.FOLLOW_CONFIRM_MAX_AGE)
+
+    def follow(email, **kw):
+        return Follow.objects.create(email=email, state=state, **kw)
+
+    follow("expirado@example.org", created_at=now - max_age - dt.timedelta(seconds=1))
+    waiting = follow("a-tiempo@example.org", created_at=now - max_age + dt.timedelta(seconds=1))
+    confirmed = follow(
+        "confirmado@example.org", created_at=now - 10 * max_age, confirmed_at=now - 9 * max_age
+    )
+    left = follow(
+        "baja@example.org", created_at=now - 10 * max_age, unsubscribed_at=now - 9 * max_age
+    )
+    assert services.purge_unconfirmed_follows(now=now) == 1
+    assert set(Follow.objects.values_list("pk", flat=True)) >= {waiting.pk, confirmed.pk, left.pk}
+    assert not Follow.objects.filter(email="expirado@example.org").exists()
+    assert services.purge_unconfirmed_follows(now=now) == 0
+    schedule = settings.CELERY_BEAT_SCHEDULE["purge-unconfirmed-follows"]
+    assert schedule["task"] == "alerts.purge_unconfirmed_follows"
