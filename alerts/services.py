@@ -308,7 +308,9 @@ def digest_entries(items, *, today):
     return [e for notices in by_milestone.values() for e in _entries(notices, today=today)]
 
 
-def render_digest(*, items, language, greeting_name, unsubscribe_url, today, follows=()):
+def render_digest(
+    *, items, language, greeting_name, unsubscribe_url, today, follows=(), subscriptions_url=""
+):
     """Subject, plain text and HTML of a digest, in `language`; None when, by the time it is
     sent, nothing it held is still news (a light turned and turned back)."""
     with translation.override(language):
@@ -323,6 +325,7 @@ def render_digest(*, items, language, greeting_name, unsubscribe_url, today, fol
             "name": greeting_name,
             **sections,
             "unsubscribe_url": unsubscribe_url,
+            "subscriptions_url": subscriptions_url,
             "follows": [
                 {
                     "subject": f.subject,
@@ -414,6 +417,7 @@ def send_citizen_digest(*, email, now):
         unsubscribe_url = absolute_url(
             reverse("alerts:unsubscribe", args=[tokens.unsubscribe_token(email=email)])
         )
+        manage_url = subscriptions_url(email)
     rendered = render_digest(
         items=items,
         language=language,
@@ -421,6 +425,7 @@ def send_citizen_digest(*, email, now):
         unsubscribe_url=unsubscribe_url,
         today=timezone.localdate(now),
         follows=follows,
+        subscriptions_url=manage_url,
     )
     if rendered is None:
         return 0
@@ -531,6 +536,29 @@ def describe_unsubscribe(*, payload):
     }
 
 
+def subscriptions_url(email):
+    return absolute_url(reverse("alerts:subscriptions", args=[tokens.subscriptions_token(email)]))
+
+
+def subscriptions(*, email):
+    """What an address follows (confirmed, or waiting for its confirmation), each with the
+    signed link that stops it, for the page the emails link to."""
+    follows = (
+        Follow.objects.filter(email__iexact=email, unsubscribed_at=None)
+        .select_related("state", "commitment__action_plan__state")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "follow": f,
+            "subject": f.subject,
+            "confirmed": f.confirmed_at is not None,
+            "stop_url": reverse("alerts:unsubscribe", args=[tokens.unsubscribe_token(follow=f)]),
+        }
+        for f in follows
+    ]
+
+
 def unsubscribe(*, payload, now):
     """Acts on a signed unsubscribe link; returns what was stopped (for the page to say)."""
     user, follows = _unsubscribe_target(payload)
@@ -540,7 +568,12 @@ def unsubscribe(*, payload, now):
         return {"opted_out": user}
     if follows is None:
         return None
-    subjects = [f.subject for f in follows.select_related("state", "commitment")]
+    found = list(follows.select_related("state", "commitment"))
     follows.filter(unsubscribed_at=None).update(unsubscribed_at=now)
     Notification.objects.filter(follow__in=follows, sent_at=None).update(sent_at=now)
-    return {"follows": subjects}
+    email = found[0].email if found else payload.get("e")
+    return {
+        "follows": [f.subject for f in found],
+        "subscriptions_url": email
+        and reverse("alerts:subscriptions", args=[tokens.subscriptions_token(email)]),
+    }

@@ -5,6 +5,7 @@ from django.core import signing
 
 CONFIRM_SALT = "alerts.follow.confirm"
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
+SUBSCRIPTIONS_SALT = "alerts.subscriptions"
 
 
 def confirm_token(follow):
@@ -33,3 +34,13 @@ def unsubscribe_token(*, user=None, follow=None, email=None):
 
 def read_unsubscribe_token(token):
     return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+
+
+def subscriptions_token(email):
+    """A link to the page of what an address follows. It never expires either: any email's
+    link must lead there."""
+    return signing.dumps({"e": email.lower()}, salt=SUBSCRIPTIONS_SALT, compress=True)
+
+
+def read_subscriptions_token(token):
+    return signing.loads(token, salt=SUBSCRIPTIONS_SALT)["e"]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("seguir/compromiso/<str:ogp_id>/", views.follow_commitment, name="follow_commitment"),
     path("seguir/confirmar/<str:token>/", views.confirm, name="confirm"),
     path("avisos/baja/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("avisos/suscripciones/<str:token>/", views.subscriptions, name="subscriptions"),
     path("estados/<slug:slug>/feed/", feeds.StateFeed(), name="state_feed"),
     path("compromisos/<str:ogp_id>/feed/", feeds.CommitmentFeed(), name="commitment_feed"),
 ]

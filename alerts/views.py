@@ -5,9 +5,11 @@ from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from commitments.models import Commitment
 from ops import budgets, outbox
@@ -125,7 +127,10 @@ def confirm(request, token):
         follow = services.confirm_follow(follow_id=follow_id, now=timezone.now())
         if follow is None:
             raise Http404
-        return render(request, "alerts/confirmed.html", {"follow": follow})
+        manage = reverse("alerts:subscriptions", args=[tokens.subscriptions_token(follow.email)])
+        return render(
+            request, "alerts/confirmed.html", {"follow": follow, "subscriptions_url": manage}
+        )
     return render(request, "alerts/confirm.html", {"follow": follow})
 
 
@@ -151,3 +156,23 @@ def unsubscribe(request, token):
     if target is None:
         raise Http404
     return render(request, "alerts/unsubscribe.html", target)
+
+
+@never_cache
+@require_safe
+def subscriptions(request, token):
+    """What an address follows, reached from any of its emails by a signed link: each
+    subject with its own button to stop it, and one to stop them all. Showing changes
+    nothing; the buttons post to the unsubscribe links."""
+    try:
+        email = tokens.read_subscriptions_token(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    context = {
+        "email": email,
+        "items": services.subscriptions(email=email),
+        "stop_all_url": reverse("alerts:unsubscribe", args=[tokens.unsubscribe_token(email=email)]),
+    }
+    response = render(request, "alerts/subscriptions.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
