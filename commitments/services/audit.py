@@ -171,7 +171,11 @@ def _batch_in_python(*, now, after, upto):
 
 
 def _batch_in_database(*, now, after, upto):
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The plan's row estimates run high, which makes PostgreSQL compile the statement
+        # (JIT): about 0.85 s of every 1.2 s batch of 50,000 rows, measured. It runs fast
+        # enough interpreted.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             rules_sql.audit_batch_sql(),
             rules_sql.audit_batch_params(now=now, after=after, upto=upto),
