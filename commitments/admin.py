@@ -99,6 +99,15 @@ class ImportPlanForm(forms.Form):
         label=_("CSV file"),
         help_text=_("Our layout (see docs/ejemplo-plan-de-accion.csv) or OGP's commitment layout."),
     )
+    create_institutions = forms.BooleanField(
+        label=_("Create the missing institutions"),
+        required=False,
+        help_text=_(
+            "Only if nothing else in the file is wrong: each is created as a government agency "
+            "(unless the file's institution_kinds column says otherwise) and marked to be "
+            "reviewed."
+        ),
+    )
 
 
 @admin.register(ActionPlan)
@@ -137,6 +146,7 @@ class ActionPlanAdmin(DatesInRangeAdmin, InvalidatesPublicPages, admin.ModelAdmi
                     state=form.cleaned_data["state"],
                     user=request.user,
                     now=timezone.now(),
+                    create_institutions=form.cleaned_data["create_institutions"],
                 )
             except importer.InvalidFile as invalid:
                 problems = invalid.problems
@@ -155,6 +165,8 @@ class ActionPlanAdmin(DatesInRangeAdmin, InvalidatesPublicPages, admin.ModelAdmi
                     },
                     messages.SUCCESS,
                 )
+                for line in report.notes():
+                    self.message_user(request, line, messages.WARNING)
                 return redirect("admin:commitments_actionplan_changelist")
         context = {
             **self.admin_site.each_context(request),
