@@ -356,10 +356,13 @@ class _Checker:
             self.add(line, column, _("Use yes or no."))
         return False
 
-    def url(self, line, row, columns):
+    def url(self, line, row, columns, ogp_id=""):
         for column in columns:
             value = row.get(column, "") or ""
             if not value:
+                continue
+            if ogp_id and value.rstrip("/").endswith(f"/compromisos/{ogp_id}"):
+                # Our own download's URL column: the tracker's page, not the source.
                 continue
             if not re.match(r"^https?://\S+$", value) or len(value) > 500:
                 self.add(line, column, _("%(value)s is not a web address.") % {"value": value})
@@ -501,6 +504,10 @@ def validate(state, header, rows, *, create_institutions=False):
     """Everything the file would write, or InvalidFile with every problem found."""
     layout = "ogp" if "Commitment Unique Identifier" in header else "ours"
     required = OGP_REQUIRED if layout == "ogp" else REQUIRED
+    if layout == "ours" and {"milestone_number", *MILESTONE_COLUMNS} & set(header):
+        # Milestones are optional, but a file that has them has all of their columns (a cell
+        # may be empty: an undated milestone), so a dropped column is never read as "undated".
+        required = required + ["milestone_number", *MILESTONE_COLUMNS]
     missing = [c for c in required if c not in header]
     if missing:
         raise InvalidFile([Problem(1, c, _("This column is missing.")) for c in missing])
@@ -618,7 +625,7 @@ def _validate_ours(check, state, rows):
             "problem": check.text(line, row, "problem"),
             "objective": check.text(line, row, "objective"),
             "description": check.text(line, row, "description"),
-            "source_url": check.url(line, row, ["source_url", "URL"]),
+            "source_url": check.url(line, row, ["source_url", "URL"], ogp_id),
             "starts_on": check.date(line, row, "commitment_starts_on"),
             "ends_on": check.date(line, row, "commitment_ends_on", month_end=True),
             **{v: check.flag(line, row, v) for v in OGP_VALUE_FIELDS},
@@ -749,7 +756,7 @@ def _validate_ogp(check, state, rows):
             "member": check.member(line, row, ogp_id, member_column) if ogp_id else None,
             "theme": check.text(line, row, "Theme", max_length=120),
             "description": row.get("Full Text") or "",
-            "source_url": check.url(line, row, ["source_url", "URL"]),
+            "source_url": check.url(line, row, ["source_url", "URL"], ogp_id),
             **{v: fold(row.get(col) or "") in TRUE for col, v in OGP_VALUES.items()},
             **irm,
         }
