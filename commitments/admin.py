@@ -194,11 +194,31 @@ class CommitmentAdmin(DatesInRangeAdmin, InvalidatesPublicPages, admin.ModelAdmi
         "irm_completion",
     )
     search_fields = ("ogp_id", "title", "short_title", "lead_institution__name", "theme")
-    autocomplete_fields = ["action_plan", "lead_institution", "supporting_institutions"]
+    autocomplete_fields = [
+        "action_plan", "municipality", "lead_institution", "co_lead_institutions",
+        "supporting_institutions",
+    ]  # fmt: skip
     list_select_related = ("action_plan__state", "lead_institution")
     fieldsets = (
-        (None, {"fields": ("action_plan", "number", "ogp_id", "title", "short_title", "theme")}),
-        (_("Institutions"), {"fields": ("lead_institution", "supporting_institutions")}),
+        (
+            None,
+            {
+                "fields": (
+                    "action_plan",
+                    "municipality",
+                    "number",
+                    "ogp_id",
+                    "title",
+                    "short_title",
+                    "theme",
+                    "source_url",
+                )
+            },
+        ),  # fmt: skip
+        (
+            _("Institutions"),
+            {"fields": ("lead_institution", "co_lead_institutions", "supporting_institutions")},
+        ),
         (_("Content"), {"fields": ("problem", "status_quo", "objective", "description")}),
         (_("OGP values"), {"fields": OGP_VALUE_FIELDS}),
         (_("Dates"), {"fields": ("starts_on", "ends_on")}),

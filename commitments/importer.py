@@ -408,7 +408,14 @@ class _Checker:
             plain, acronym = (match[1], match[2].strip()) if match else (name.strip(), "")
             if len(acronym) > 30:
                 plain, acronym = name.strip(), ""
-            kind = (kinds or {}).get(key) or (kinds or {}).get(institution_key(plain))
+            kind = next(
+                (
+                    (kinds or {})[k]
+                    for k in (key, institution_key(plain), institution_key(acronym))
+                    if k in (kinds or {})
+                ),
+                None,
+            )
             self.new_institutions[key] = NewInstitution(
                 plain[:200], acronym, kind or Organisation.Kind.GOVERNMENT
             )
