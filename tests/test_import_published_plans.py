@@ -281,3 +281,23 @@ def test_the_admin_import_creates_institutions_when_asked(fresh, client, django_
     assert done.status_code == 302
     assert Organisation.objects.filter(needs_review=True).count() == 3
     assert Commitment.objects.filter(ogp_id="MXJL0002").exists()
+
+
+def test_the_demo_knows_the_real_members_leads_and_english_names(demo):
+    datalab = Commitment.objects.get(ogp_id="MXNLE0001")
+    assert [o.name for o in datalab.lead_institutions] == [
+        "Secretaría de Participación Ciudadana",
+        "Secretaría de Administración",
+        "Secretaría de Cultura",
+    ]
+    assert Commitment.objects.get(ogp_id="MXSPG0003").member.inegi_code == "19019"
+    assert datalab.source_url.endswith("/commitments/MXNLE0001/")
+    # The published file finds the demo's institutions by their English names and the demo's
+    # municipalities by name: only what the demo lacks is created.
+    report = importer.import_plan(
+        NUEVO_LEON.read_bytes(), state=State.objects.get(slug="nuevo-leon"), now=NOW,
+        create_institutions=True,
+    )  # fmt: skip
+    assert report.created_municipalities == []
+    assert "Secretariat of Culture" not in " ".join(report.created_institutions)
+    assert Commitment.objects.get(ogp_id="MXMTY0005").member.name == "Monterrey"
