@@ -301,3 +301,30 @@ def test_the_demo_knows_the_real_members_leads_and_english_names(demo):
     assert report.created_municipalities == []
     assert "Secretariat of Culture" not in " ".join(report.created_institutions)
     assert Commitment.objects.get(ogp_id="MXMTY0005").member.name == "Monterrey"
+
+
+def test_a_co_lead_has_the_commitment_on_its_page_in_the_scorecard_and_the_filter(demo, client):
+    culture = Organisation.objects.get(name="Secretaría de Cultura")
+    page = client.get(reverse("public:institution", kwargs={"slug": culture.slug}))
+    assert page.status_code == 200 and "MXNLE0001" in page.content.decode()
+    scorecard = client.get("/instituciones/?estado=nuevo-leon").content.decode()
+    assert "Secretaría de Cultura" in scorecard
+    listed = client.get(f"/estados/nuevo-leon/?institucion={culture.pk}").content.decode()
+    assert "MXNLE0001" in listed and "MXNLE0002" not in listed
+    api = client.get(f"/api/v1/commitments/?lead_institution={culture.pk}").json()
+    assert [c["ogp_id"] for c in api["results"]] == ["MXNLE0001"]
+
+
+def test_the_scorecard_counts_a_commitment_for_each_of_its_leads(fresh):
+    from commitments import selectors
+
+    run(NUEVO_LEON, "nuevo-leon", "--create-institutions")
+    rows = {r.name: r for r in selectors.institution_scorecard(today=dt.date(2024, 1, 15))}
+    # First lead of MXNLE0002 (3 milestones), co-lead of MXNLE0001 (4): one row, both counted.
+    participation = rows["Secretariat of Citizen Participation"]
+    assert (participation.commitment_count, participation.milestone_count) == (2, 7)
+    assert participation.undated_count == 2
+    assert (
+        rows["Secretariat of Culture"].commitment_count,
+        rows["Secretariat of Culture"].milestone_count,
+    ) == (1, 4)  # noqa: E501
