@@ -28,6 +28,7 @@ def users_to_alert(*, milestone, roles, exclude_user_id=None):
     if Membership.Role.OFFICIAL in roles:
         orgs = [
             commitment.lead_institution_id,
+            *commitment.co_lead_institutions.values_list("id", flat=True),
             *commitment.supporting_institutions.values_list("id", flat=True),
         ]
         who |= Q(

@@ -30,6 +30,7 @@ COMMITMENT_COLUMNS = [
     *OGP_VALUE_FIELDS, "starts_on", "ends_on", "milestones", "milestones_completed",
     "milestones_red", "average_progress", "irm_potential_impact", "irm_potential_for_results",
     "irm_completion", "irm_did_it_open_government", "is_illustrative", "url",
+    "lead_institutions", "member", "member_kind", "member_inegi_code", "source_url",
 ]  # fmt: skip
 # New columns go at the end, so that readers who take columns by position keep working.
 MILESTONE_COLUMNS = [
@@ -70,7 +71,7 @@ def _commitments(state=None):
     if state is not None:
         qs = qs.filter(action_plan__state=state)
     return (
-        qs.select_related("action_plan__state", "lead_institution")
+        qs.select_related("action_plan__state", "lead_institution", "municipality")
         .annotate(
             n_milestones=Count("milestones"),
             n_completed=Count("milestones", filter=Q(milestones__status="completed")),
@@ -101,8 +102,16 @@ def _attach(batch, through):
     )
     for commitment_id, name in rows.order_by("organisation__name"):
         names.setdefault(commitment_id, []).append(name)
+    co_leads = {}
+    rows = Commitment.co_lead_institutions.through.objects.filter(
+        commitment_id__in=[c.pk for c in batch]
+    ).values_list("commitment_id", "organisation__name")
+    for commitment_id, name in rows.order_by("organisation__name"):
+        co_leads.setdefault(commitment_id, []).append(name)
     for c in batch:
         c.supporter_names = names.get(c.pk, [])
+        # Every lead, the first one first (Commitment.lead_institutions).
+        c.lead_names = [c.lead_institution.name, *co_leads.get(c.pk, [])]
         yield c
 
 
@@ -134,17 +143,23 @@ def commitment_rows(*, base_url, today=None, state=None):
             "irm_did_it_open_government": c.irm_did_it_open_government,
             "is_illustrative": c.is_illustrative,
             "url": base_url + c.get_absolute_url(),
+            "lead_institutions": "; ".join(c.lead_names),
+            "member": c.member.name,
+            "member_kind": c.member.kind,
+            "member_inegi_code": c.member.inegi_code,
+            "source_url": c.source_url,
         }
 
 
 def ogp_rows(*, base_url, today=None, state=None):
     """Rows in OGP's commitment data layout (values in OGP's English spelling)."""
     for c in _chunked_with_supporters(_commitments(state)):
-        plan, st = c.action_plan, c.action_plan.state
+        plan = c.action_plan
         potential = c.irm_potential_impact or c.irm_potential_for_results
         yield {
             "Commitment Unique Identifier": c.ogp_id,
-            "Country/Locality": f"{st.name}, Mexico",
+            # The OGP member, as OGP names it: a municipality of its own, or the state.
+            "Country/Locality": f"{c.member.name}, Mexico",
             "Region": "Americas",
             "Theme": c.theme,
             "Year Of Submission": plan.starts_on.year,
@@ -153,7 +168,7 @@ def ogp_rows(*, base_url, today=None, state=None):
             "Commitment Title": c.title,
             "Short Title": c.short_title,
             "Full Text": "\n\n".join(p for p in (c.problem, c.objective, c.description) if p),
-            "Lead Institution": c.lead_institution.name,
+            "Lead Institution": "; ".join(c.lead_names),
             "Supporting Institution(s)": "; ".join(c.supporter_names),
             "URL": base_url + c.get_absolute_url(),
             **{
@@ -325,7 +340,12 @@ DESCRIPTIONS = {
     "number": _("Number of the commitment in its plan, or of the milestone in its commitment."),
     "title": _("Title."),
     "short_title": _("Short title."),
-    "lead_institution": _("Institution responsible for the commitment."),
+    "lead_institution": _("Institution responsible for the commitment (the first, if several)."),
+    "lead_institutions": _("Every lead institution, the first one first, separated by semicolons."),
+    "member": _("The OGP member the commitment belongs to: its state or a municipality."),
+    "member_kind": _("Kind of OGP member: state or municipality."),
+    "member_inegi_code": _("INEGI code of the member: 2 digits for a state, 5 for a municipality."),
+    "source_url": _("Where the commitment is published (OGP's commitment page)."),
     "supporting_institutions": _(
         "Supporting institutions (government and civil society), separated by semicolons."
     ),  # noqa: E501

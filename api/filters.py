@@ -62,7 +62,7 @@ class CommitmentFilter(django_filters.FilterSet):
     ogp_value = django_filters.ChoiceFilter(
         method="filter_value", choices=OGP_VALUES, label=_("OGP value")
     )
-    lead_institution = IdFilter(field_name="lead_institution_id", label=_("Lead institution"))
+    lead_institution = IdFilter(method="filter_lead", label=_("Lead institution"))
     theme = django_filters.CharFilter(field_name="theme", label=_("Theme"))
     overdue_or_stale = django_filters.BooleanFilter(
         method="filter_alert", label=_("Only overdue or stale")
@@ -78,6 +78,9 @@ class CommitmentFilter(django_filters.FilterSet):
 
     def filter_value(self, queryset, name, value):
         return rules.by_ogp_value(queryset, value)
+
+    def filter_lead(self, queryset, name, value):
+        return rules.by_lead(queryset, value)
 
     def filter_alert(self, queryset, name, value):
         return rules.only_red(queryset, value)

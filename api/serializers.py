@@ -65,11 +65,24 @@ class IrmSerializer(serializers.Serializer):
     did_it_open_government = serializers.CharField(source="irm_did_it_open_government")
 
 
+class MemberSerializer(serializers.Serializer):
+    """The OGP member a commitment belongs to: its state, or a municipality of it."""
+
+    kind = serializers.ChoiceField(choices=["state", "municipality"])
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    inegi_code = serializers.CharField()
+    ogp_prefix = serializers.CharField()
+
+
 class CommitmentSerializer(serializers.ModelSerializer):
     state = serializers.CharField(source="action_plan.state.slug", read_only=True)
     action_plan = serializers.PrimaryKeyRelatedField(read_only=True)
     lead_institution = OrganisationSerializer(read_only=True)
     supporting_institutions = OrganisationSerializer(many=True, read_only=True)
+    # Every lead, the first one (lead_institution) first.
+    lead_institutions = OrganisationSerializer(many=True, read_only=True)
+    member = MemberSerializer(read_only=True)
     ogp_values = OgpValuesSerializer(source="*", read_only=True)
     irm = IrmSerializer(source="*", read_only=True)
     milestone_count = serializers.IntegerField(read_only=True)
@@ -107,6 +120,9 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "average_progress",
             "signal",
             "url",
+            "lead_institutions",
+            "member",
+            "source_url",
         ]
 
     def get_url(self, commitment) -> str:

@@ -74,8 +74,8 @@ class CommitmentViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             selectors.commitments_with_counts(today=timezone.localdate())
             .filter(action_plan__state__is_active=True)
-            .select_related("action_plan__state", "lead_institution")
-            .prefetch_related("supporting_institutions")
+            .select_related("action_plan__state", "lead_institution", "municipality")
+            .prefetch_related("supporting_institutions", "co_lead_institutions")
             .order_by("action_plan__state__name", "action_plan__number", "number")
         )
 

@@ -100,6 +100,15 @@ class ImportPlanForm(forms.Form):
         label=_("CSV file"),
         help_text=_("Our layout (see docs/ejemplo-plan-de-accion.csv) or OGP's commitment layout."),
     )
+    create_institutions = forms.BooleanField(
+        label=_("Create the missing institutions"),
+        required=False,
+        help_text=_(
+            "Only if nothing else in the file is wrong: each is created as a government agency "
+            "(unless the file's institution_kinds column says otherwise) and marked to be "
+            "reviewed."
+        ),
+    )
 
 
 @admin.register(ActionPlan)
@@ -138,6 +147,7 @@ class ActionPlanAdmin(DatesInRangeAdmin, InvalidatesPublicPages, admin.ModelAdmi
                     state=form.cleaned_data["state"],
                     user=request.user,
                     now=timezone.now(),
+                    create_institutions=form.cleaned_data["create_institutions"],
                 )
             except importer.InvalidFile as invalid:
                 problems = invalid.problems
@@ -156,6 +166,8 @@ class ActionPlanAdmin(DatesInRangeAdmin, InvalidatesPublicPages, admin.ModelAdmi
                     },
                     messages.SUCCESS,
                 )
+                for line in report.notes():
+                    self.message_user(request, line, messages.WARNING)
                 return redirect("admin:commitments_actionplan_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -183,11 +195,31 @@ class CommitmentAdmin(DatesInRangeAdmin, InvalidatesPublicPages, admin.ModelAdmi
         "irm_completion",
     )
     search_fields = ("ogp_id", "title", "short_title", "lead_institution__name", "theme")
-    autocomplete_fields = ["action_plan", "lead_institution", "supporting_institutions"]
+    autocomplete_fields = [
+        "action_plan", "municipality", "lead_institution", "co_lead_institutions",
+        "supporting_institutions",
+    ]  # fmt: skip
     list_select_related = ("action_plan__state", "lead_institution")
     fieldsets = (
-        (None, {"fields": ("action_plan", "number", "ogp_id", "title", "short_title", "theme")}),
-        (_("Institutions"), {"fields": ("lead_institution", "supporting_institutions")}),
+        (
+            None,
+            {
+                "fields": (
+                    "action_plan",
+                    "municipality",
+                    "number",
+                    "ogp_id",
+                    "title",
+                    "short_title",
+                    "theme",
+                    "source_url",
+                )
+            },
+        ),  # fmt: skip
+        (
+            _("Institutions"),
+            {"fields": ("lead_institution", "co_lead_institutions", "supporting_institutions")},
+        ),
         (_("Content"), {"fields": ("problem", "status_quo", "objective", "description")}),
         (_("OGP values"), {"fields": OGP_VALUE_FIELDS}),
         (_("Dates"), {"fields": ("starts_on", "ends_on")}),

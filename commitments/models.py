@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from states.models import Organisation, State
+from states.models import Municipality, Organisation, State
 
 
 class ActionPlan(models.Model):
@@ -109,11 +109,34 @@ class Commitment(models.Model):
     number = models.PositiveSmallIntegerField(_("commitment number"))
     title = models.CharField(_("title"), max_length=300)
     short_title = models.CharField(_("short title"), max_length=120, blank=True)
+    # The OGP member the commitment belongs to: its state, or a municipality of the state
+    # that is a member of its own (a joint plan holds commitments of several members).
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality (OGP member)"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+        null=True,
+        blank=True,
+        # No index: a few commitments per municipality, and the table is a large one to
+        # index under a live site (migration 0009).
+        db_index=False,
+        help_text=_("Empty when the commitment is the state's own."),
+    )
+    # The first lead; a commitment led by several (MXNLE0001 has three co-lead secretariats)
+    # names the others in co_lead_institutions. `lead_institutions` is the whole list.
     lead_institution = models.ForeignKey(
         Organisation,
         verbose_name=_("lead institution"),
         on_delete=models.PROTECT,
         related_name="led_commitments",
+    )
+    co_lead_institutions = models.ManyToManyField(
+        Organisation,
+        verbose_name=_("co-lead institutions"),
+        related_name="co_led_commitments",
+        blank=True,
+        help_text=_("Other institutions that lead the commitment with the first one."),
     )
     supporting_institutions = models.ManyToManyField(
         Organisation,
@@ -134,6 +157,8 @@ class Commitment(models.Model):
     )
     starts_on = models.DateField(_("start date"))
     ends_on = models.DateField(_("end date"))
+    # Where the commitment is published (OGP's commitment page), shown on its page.
+    source_url = models.URLField(_("source URL"), blank=True, max_length=500)
     irm_potential_impact = models.CharField(
         _("IRM potential impact"), max_length=20, choices=PotentialImpact.choices, blank=True
     )
@@ -179,6 +204,26 @@ class Commitment(models.Model):
 
     def get_absolute_url(self):
         return reverse("public:commitment", kwargs={"ogp_id": self.ogp_id})
+
+    @property
+    def member(self):
+        """The OGP member the commitment belongs to: its municipality, or its plan's state."""
+        return self.municipality or self.action_plan.state
+
+    @property
+    def lead_institutions(self):
+        """Every lead institution, the first one first (prefetch co_lead_institutions)."""
+        others = sorted(
+            (o for o in self.co_lead_institutions.all() if o.pk != self.lead_institution_id),
+            key=lambda o: o.name,
+        )
+        return [self.lead_institution, *others]
+
+    @property
+    def outside_plan_period(self):
+        """Whether its dates fall outside its plan's period (published plans have some)."""
+        plan = self.action_plan
+        return self.starts_on < plan.starts_on or self.ends_on > plan.ends_on
 
     @property
     def ogp_values(self):

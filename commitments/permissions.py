@@ -36,10 +36,12 @@ ROLES_FOR = {
 
 
 def answering_organisation_ids(commitment):
-    """The organisations whose officials answer for a commitment: its lead and supporters."""
-    return {commitment.lead_institution_id, *commitment.supporting_institutions.values_list(
-        "id", flat=True
-    )}  # fmt: skip
+    """The organisations whose officials answer for a commitment: its leads and supporters."""
+    return {
+        commitment.lead_institution_id,
+        *commitment.co_lead_institutions.values_list("id", flat=True),
+        *commitment.supporting_institutions.values_list("id", flat=True),
+    }
 
 
 def state_id_of(milestone):

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from states.models import Organisation, State
 
-from . import permissions, rules
+from . import filtering, permissions, rules
 from .models import (
     ActionPlan,
     Commitment,
@@ -279,7 +279,8 @@ def state_commitments(*, state, today):
     return (
         commitments_with_counts(today=today)
         .filter(action_plan__state=state)
-        .select_related("action_plan", "lead_institution")
+        .select_related("action_plan__state", "lead_institution", "municipality")
+        .prefetch_related("co_lead_institutions")
         .order_by("action_plan__number", "number")
     )
 
@@ -367,28 +368,45 @@ def plan_timelines(*, plans, today):
 
 
 def institution_scorecard(*, today, state=None):
-    """Lead institutions ranked from the most behind (institution_rank)."""
-    prefix = "led_commitments__milestones__"
+    """Lead institutions ranked from the most behind (institution_rank). A commitment with
+    several leads counts for each of them."""
+    plans = {"state__is_active": True} if state is None else {"state": state}
+    sums = ["commitment_count", *_milestone_counts("", today), *_reschedule_times("pk")]
+    by_pk = {}
+    for relation, lead in (
+        ("led_commitments", "lead_institution"),
+        ("co_led_commitments", "co_lead_institutions"),
+    ):
+        for row in _scorecard_rows(relation, lead, plans, today):
+            first = by_pk.setdefault(row.pk, row)
+            if first is not row:  # leads some commitments first and co-leads others
+                for key in sums:
+                    a, b = getattr(first, key), getattr(row, key)
+                    setattr(first, key, b if a is None else a if b is None else a + b)
+    rows = list(by_pk.values())
+    _with_group_light(rows)
+    rows.sort(key=institution_rank)
+    return rows
+
+
+def _scorecard_rows(relation, lead, plans, today):
+    prefix = f"{relation}__milestones__"
     # One filter() call, so the annotations run over the same join: a second join would
     # repeat each milestone once per commitment, and the days moved would be summed again.
-    plans = {"state__is_active": True} if state is None else {"state": state}
-    where = {f"led_commitments__action_plan__{k}": v for k, v in plans.items()}
-    rows = list(
+    where = {f"{relation}__action_plan__{k}": v for k, v in plans.items()}
+    return list(
         Organisation.objects.filter(**where)
         .select_related("state")
         .annotate(
-            commitment_count=Count("led_commitments", distinct=True),
+            commitment_count=Count(relation, distinct=True),
             **_milestone_counts(prefix, today),
             **_reschedule_times(
-                "milestone__commitment__lead_institution",
+                f"milestone__commitment__{lead}",
                 **{f"milestone__commitment__action_plan__{k}": v for k, v in plans.items()},
             ),
         )
         .distinct()
     )
-    _with_group_light(rows)
-    rows.sort(key=institution_rank)
-    return rows
 
 
 def _commitments_summary(commitments):
@@ -413,11 +431,15 @@ def institution_page(*, slug, today):
     commitments = (
         commitments_with_counts(today=today)
         .filter(action_plan__state__is_active=True)
-        .select_related("action_plan__state", "lead_institution")
+        .select_related("action_plan__state", "lead_institution", "municipality")
+        .prefetch_related("co_lead_institutions")
     )
     groups = {}
-    for name, lookup in (("led", "lead_institution"), ("supported", "supporting_institutions")):
-        rows = list(commitments.filter(**{lookup: organisation}))
+    for name, rows in (
+        ("led", filtering.by_lead(commitments, organisation.pk)),
+        ("supported", commitments.filter(supporting_institutions=organisation)),
+    ):
+        rows = list(rows)
         for row in rows:  # light (the worst of its milestones) is annotated
             row.green_count = row.milestone_count - row.red_count - row.yellow_count
         rows.sort(key=lambda c: (-rules.SEVERITY[c.light], c.action_plan.state.name, c.ogp_id))
@@ -465,8 +487,12 @@ def commitment_detail(*, ogp_id, today):
     )
     return (
         commitments_with_counts(today=today)
-        .select_related("action_plan__state", "lead_institution")
-        .prefetch_related("supporting_institutions", Prefetch("milestones", queryset=milestones))
+        .select_related("action_plan__state", "lead_institution", "municipality")
+        .prefetch_related(
+            "supporting_institutions",
+            "co_lead_institutions",
+            Prefetch("milestones", queryset=milestones),
+        )
         .get(ogp_id=ogp_id, action_plan__state__is_active=True)
     )
 

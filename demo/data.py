@@ -57,7 +57,35 @@ ORGANISATIONS = [
     ("19", "Instituto de Transparencia de Nuevo León", "INFO NL", TRANSPARENCY, ""),
     ("19", "Cómo Vamos Nuevo León", "", CSO, "https://comovamosnl.org/"),
     ("19", "Universidad Autónoma de Nuevo León", "UANL", ACADEMIA, "https://www.uanl.mx/"),
+    # MXNLE0001's co-lead secretariats (real, as OGP's commitment page names them).
+    ("19", "Secretaría de Cultura", "", GOV, ""),
+    ("19", "Secretaría de Administración", "", GOV, ""),
     (None, "Accountability Lab México", "", CSO, "https://accountabilitylab.org/"),
+]
+
+# Other names the importer knows them by: OGP's pages name institutions in English
+# (docs/examples/nuevo-leon-2022-2024.csv imports into the demo with them).
+ALIASES = {
+    "Secretaría de Participación Ciudadana": [
+        "Secretariat of Citizen Participation",
+        "Secretariat of Citizen Participation of the Government of the State of Nuevo León",
+    ],
+    "Secretaría de Cultura": ["Secretariat of Culture"],
+    "Secretaría de Administración": ["Secretariat of Administration"],
+    "Consejo Nuevo León para la Planeación Estratégica": [
+        "Nuevo León Council for Strategic Planning",
+        "Consejo Nuevo León",
+    ],
+    "Instituto de Transparencia de Nuevo León": [
+        "State Institute for Transparency, Access to Information and Protection of Personal Data",
+    ],
+}
+
+# Municipalities that are OGP members of their own within Nuevo León's coalition (real):
+# (state code, name, INEGI code, OGP prefix).
+MUNICIPALITIES = [
+    ("19", "San Pedro Garza García", "19019", "MXSPG"),
+    ("19", "Monterrey", "19039", "MXMTY"),
 ]
 
 # (state code, organisation name, since, until): who held the transparency duties.
@@ -484,6 +512,8 @@ COMMITMENTS = [
         "title": "Participación a través de la innovación con datos abiertos – dataLABNL",
         "short_title": "dataLABNL",
         "lead": "Secretaría de Participación Ciudadana",
+        "co_leads": ["Secretaría de Cultura", "Secretaría de Administración"],
+        "source_url": OGP + "members/nuevo-leon-state-mexico/commitments/MXNLE0001/",
         "supporting": ["Cómo Vamos Nuevo León", "Universidad Autónoma de Nuevo León"],
         "theme": "Datos abiertos",
         "values": ["access_to_information", "civic_participation", "technology_and_innovation"],
@@ -536,6 +566,7 @@ COMMITMENTS = [
         "title": "En Nuevo León, niñas, niños y adolescentes participan para mejorar nuestro entorno",  # noqa: E501
         "short_title": "Participación infantil",
         "lead": "Secretaría de Participación Ciudadana",
+        "source_url": OGP + "members/nuevo-leon-state-mexico/commitments/MXNLE0002/",
         "supporting": ["Consejo Nuevo León para la Planeación Estratégica"],
         "theme": "Participación de niñas, niños y adolescentes",
         "values": ["civic_participation"],
@@ -580,6 +611,9 @@ COMMITMENTS = [
         "title": "Hacer proactiva la transparencia en Nuevo León",
         "short_title": "Transparencia proactiva",
         "lead": "Municipio de San Pedro Garza García",
+        # San Pedro Garza García is an OGP member of its own within the coalition.
+        "member": "San Pedro Garza García",
+        "source_url": OGP + "members/san-pedro-garza-garc%C3%ADa-mexico/commitments/mxspg0003/",
         "supporting": [
             "Instituto de Transparencia de Nuevo León",
             "Accountability Lab México",

@@ -8,7 +8,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from commitments import rules, search
-from commitments.filtering import by_ogp_value, by_status, only_red
+from commitments.filtering import by_lead, by_ogp_value, by_status, only_red
 from commitments.models import OGP_VALUES, Commitment, Milestone
 
 SORTS = [
@@ -36,7 +36,7 @@ class CommitmentFilter(django_filters.FilterSet):
         method="filter_value", choices=OGP_VALUES, label=_("OGP value"), empty_label=_("Any value")
     )
     institucion = django_filters.ChoiceFilter(
-        field_name="lead_institution_id", choices=[], label=_("Lead institution"), empty_label=None
+        method="filter_lead", choices=[], label=_("Lead institution"), empty_label=None
     )
     tema = django_filters.ChoiceFilter(
         field_name="theme", choices=[], label=_("Theme"), empty_label=None
@@ -74,6 +74,9 @@ class CommitmentFilter(django_filters.FilterSet):
 
     def filter_value(self, queryset, name, value):
         return by_ogp_value(queryset, value)
+
+    def filter_lead(self, queryset, name, value):
+        return by_lead(queryset, value)
 
     def filter_alert(self, queryset, name, value):
         return only_red(queryset, value)

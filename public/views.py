@@ -2,7 +2,7 @@
 data they show changes (commitments.cache)."""
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import formats, timezone
@@ -62,7 +62,10 @@ def state_detail(request, slug):
     plans = selectors.state_action_plans(state=state)
     commitments = selectors.state_commitments(state=state, today=today)
     leads = list(
-        Organisation.objects.filter(led_commitments__action_plan__state=state)
+        Organisation.objects.filter(
+            Q(led_commitments__action_plan__state=state)
+            | Q(co_led_commitments__action_plan__state=state)
+        )
         .distinct()
         .order_by("name")
     )

@@ -5,7 +5,7 @@ from django.utils import timezone
 from commitments.cache import InvalidatesPublicPages
 from commitments.validators import DatesInRangeAdmin
 
-from .models import Membership, Organisation, State, TransparencyBodyTerm
+from .models import Membership, Municipality, Organisation, State, TransparencyBodyTerm
 
 
 class TransparencyBodyTermInline(DatesInRangeAdmin, admin.TabularInline):
@@ -22,7 +22,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(State)
 class StateAdmin(InvalidatesPublicPages, admin.ModelAdmin):
-    list_display = ("name", "inegi_code", "slug", "stale_after_days", "is_active")
+    list_display = ("name", "inegi_code", "slug", "ogp_prefix", "stale_after_days", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "slug", "inegi_code")
     prepopulated_fields = {"slug": ("name",)}
@@ -41,11 +41,23 @@ class StateAdmin(InvalidatesPublicPages, admin.ModelAdmin):
         services.set_stale_threshold(state=obj, stale_after_days=days, now=timezone.now())
 
 
+@admin.register(Municipality)
+class MunicipalityAdmin(InvalidatesPublicPages, admin.ModelAdmin):
+    """Municipalities that are OGP members of their own (OGP Local), within their state."""
+
+    list_display = ("name", "state", "inegi_code", "ogp_prefix")
+    list_filter = ("state",)
+    search_fields = ("name", "inegi_code", "ogp_prefix")
+    autocomplete_fields = ["state"]
+    prepopulated_fields = {"slug": ("name",)}
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(InvalidatesPublicPages, admin.ModelAdmin):
-    list_display = ("name", "acronym", "kind", "state")
-    list_filter = ("kind", "state")
-    search_fields = ("name", "acronym")
+    list_display = ("name", "acronym", "kind", "state", "needs_review")
+    list_filter = ("needs_review", "kind", "state")
+    # Aliases are matched by the importer (one per line): OGP's English names, old names.
+    search_fields = ("name", "acronym", "aliases")
     autocomplete_fields = ["state"]
 
 

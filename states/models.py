@@ -13,7 +13,10 @@ DEFAULT_STALE_AFTER_DAYS = 180
 
 class StateQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(is_active=True)
+        """The states the public sees: active ones with at least one action plan (all 32
+        federal entities are reference data, shown once they have a plan)."""
+        plans = self.model._meta.get_field("action_plans").related_model.objects
+        return self.filter(is_active=True, pk__in=plans.values("state"))
 
 
 class State(models.Model):
@@ -35,6 +38,15 @@ class State(models.Model):
         help_text=_("A milestone with no status update and no evidence for longer is stale."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # OGP's identifier of the state's commitments begins with it (MXNLE0001, MXJL0002);
+    # a municipality of its own in OGP Local has its own (Municipality.ogp_prefix).
+    ogp_prefix = models.CharField(
+        _("OGP identifier prefix"),
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2,6}$", _("Capital letters only, e.g. MXNLE."))],
+        help_text=_("The letters OGP's identifiers of this state's commitments begin with."),
+    )
 
     objects = StateQuerySet.as_manager()
 
@@ -57,11 +69,68 @@ class State(models.Model):
     def get_absolute_url(self):
         return reverse("public:state", kwargs={"slug": self.slug})
 
+    kind = "state"
+
     @property
     def transparency_body(self):
         """The organisation that holds the state's transparency duties today, if known."""
         term = next((t for t in self.transparency_terms.all() if t.ends_on is None), None)
         return term.organisation if term else None
+
+
+class Municipality(models.Model):
+    """A municipality that is an OGP member of its own (OGP Local) within its state, such as
+    San Pedro Garza García in Nuevo León's coalition. Created when a plan names it."""
+
+    state = models.ForeignKey(
+        State, verbose_name=_("state"), on_delete=models.PROTECT, related_name="municipalities"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    inegi_code = models.CharField(
+        _("INEGI code"),
+        max_length=5,
+        unique=True,
+        validators=[RegexValidator(r"^\d{5}$", _("The INEGI code has exactly five digits."))],
+        help_text=_("The state's two digits and the municipality's three, e.g. 19019."),
+    )
+    ogp_prefix = models.CharField(
+        _("OGP identifier prefix"),
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2,6}$", _("Capital letters only, e.g. MXNLE."))],
+        help_text=_("The letters OGP's identifiers of its commitments begin with, e.g. MXSPG."),
+    )
+
+    kind = "municipality"
+
+    class Meta:
+        ordering = ["state", "name"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(inegi_code__regex=r"^[0-9]{5}$"),
+                name="municipality_inegi_code_five_digits",
+            ),
+            models.UniqueConstraint(fields=["state", "name"], name="municipality_unique_in_state"),
+            models.UniqueConstraint(
+                fields=["ogp_prefix"], condition=~Q(ogp_prefix=""), name="municipality_ogp_prefix"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}, {self.state.name}"
+
+    def clean(self):
+        if (
+            self.state_id
+            and self.inegi_code
+            and not self.inegi_code.startswith(self.state.inegi_code)
+        ):
+            raise ValidationError(
+                {"inegi_code": _("A municipality's INEGI code begins with its state's code.")}
+            )
 
 
 SLUG_MAX_LENGTH = 120
@@ -113,6 +182,20 @@ class Organisation(models.Model):
         help_text=_("Leave empty for national or international organisations."),
     )
     website = models.URLField(_("website"), blank=True)
+    # Other names the importer knows it by (OGP's pages name institutions in English), one a
+    # line; matched like the name, accents and case ignored.
+    aliases = models.TextField(
+        _("aliases"),
+        blank=True,
+        help_text=_("Other names of the institution, one per line (e.g. its name in English)."),
+    )
+    # Created by an import (import_plan --create-institutions): someone should check its
+    # name, kind and state.
+    needs_review = models.BooleanField(
+        _("to be reviewed"),
+        default=False,
+        help_text=_("Created by an import: check its name, kind and state, then untick."),
+    )
     # The institution's public page (/instituciones/<slug>/). Made from the name and the
     # state when left empty, then kept: a rename does not break links already shared.
     slug = models.SlugField(
@@ -144,6 +227,10 @@ class Organisation(models.Model):
 
     def get_absolute_url(self):
         return reverse("public:institution", kwargs={"slug": self.slug})
+
+    @property
+    def alias_list(self):
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
     def clean(self):
         # Before the form checks the constraints (a slug left empty in the admin).

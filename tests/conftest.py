@@ -87,8 +87,12 @@ def s3_endpoint():
 
 
 def _seed_demo():
+    from states.entities import load_federal_entities
+    from states.models import State
     from tests.clock import NOW
 
+    # The reference data the migrations load (a transactional test's flush removed it).
+    load_federal_entities(State)
     call_command("seed_demo", force=True, now=NOW, stdout=open(os.devnull, "w"))  # noqa: SIM115
 
 

@@ -152,7 +152,8 @@ def test_problems_in_english_for_an_english_speaker(gto):
         with pytest.raises(importer.InvalidFile) as refused:
             importer.import_plan(bad(bad_date), state=gto, now=NOW)
         assert str(refused.value.problems[0]) == (
-            "line 3, column milestone_due_on: 31/02/2028 is not a date: use YYYY-MM-DD."
+            "line 3, column milestone_due_on: 31/02/2028 is not a date: use YYYY-MM-DD, or "
+            "YYYY-MM for a month."
         )
 
 

@@ -138,9 +138,9 @@ def _race(imports):
     def run(i, data, state):
         try:
             header, rows = importer.read(data)
-            layout, plan, commitments, milestones = importer.validate(state, header, rows)
+            checked = importer.validate(state, header, rows)
             validated.wait(timeout=30)
-            results[i] = importer.apply(state, layout, plan, commitments, milestones, now=NOW)
+            results[i] = importer.apply(state, checked, now=NOW)
         except importer.InvalidFile as invalid:
             errors[i] = invalid
         except Exception as exc:  # noqa: BLE001 (reported by the assertions)

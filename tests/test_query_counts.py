@@ -53,7 +53,8 @@ def test_same_query_count_with_ten_times_the_data(client, demo):
     assert Milestone.objects.count() == 10 * milestones
     after = {url: count_queries(client, url) for url in PAGES}
     assert after == before
-    assert max(after.values()) <= 10, after
+    # A state's page: 11 (its commitments' co-leads are one query of their own).
+    assert max(after.values()) <= 11, after
 
 
 def test_a_cached_page_costs_no_query(client, demo):

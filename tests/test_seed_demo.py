@@ -158,7 +158,7 @@ def test_both_states_with_their_real_facts(demo):
 
 
 def test_shape_of_the_demo(demo):
-    for state in State.objects.all():
+    for state in State.objects.active():
         commitments = Commitment.objects.filter(action_plan__state=state)
         assert commitments.count() >= 5, state
         for commitment in commitments:

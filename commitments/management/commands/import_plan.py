@@ -20,13 +20,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--state", required=True, help="slug of the state, e.g. nuevo-leon")
+        parser.add_argument(
+            "--create-institutions",
+            action="store_true",
+            help="Create the institutions the file names and the database lacks (as government "
+            "agencies unless its institution_kinds column says otherwise, each marked to be "
+            "reviewed), if nothing else in the file is wrong.",
+        )
 
     def handle(self, *args, **options):
         # The command speaks the site's first language (problems are for people to read).
         with translation.override(settings.LANGUAGE_CODE):
             return self.run(**options)
 
-    def run(self, *, file, state, **options):
+    def run(self, *, file, state, create_institutions=False, **options):
         try:
             state_obj = State.objects.get(slug=state)
         except State.DoesNotExist:
@@ -37,7 +44,13 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         bar = _ProgressBar(self.stderr) if data.count(b"\n") > 500 else None
         try:
-            report = importer.import_plan(data, state=state_obj, now=timezone.now(), progress=bar)
+            report = importer.import_plan(
+                data,
+                state=state_obj,
+                now=timezone.now(),
+                progress=bar,
+                create_institutions=create_institutions,
+            )
         except importer.InvalidFile as invalid:
             for problem in invalid.problems:
                 self.stderr.write(f"{file}: {problem}")
@@ -64,6 +77,8 @@ class Command(BaseCommand):
                 }
             )
         )
+        for line in report.notes():
+            self.stdout.write(line)
 
 
 class _ProgressBar:

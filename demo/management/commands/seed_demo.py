@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import slugify
 
 from commitments import rules, services
 from commitments.cache import invalidate_public_pages
@@ -27,7 +28,7 @@ from commitments.models import (
 )
 from demo import data as demo
 from ops.models import OutboxMessage
-from states.models import Membership, Organisation, State, TransparencyBodyTerm
+from states.models import Membership, Municipality, Organisation, State, TransparencyBodyTerm
 
 # An ISO date given to --now means this time of that day, in the site's zone.
 DEMO_HOUR = dt.time(9, 0)
@@ -141,8 +142,24 @@ class Command(BaseCommand):
             orgs[name] = s.add(
                 Organisation,
                 {"name": name, "state": states.get(code)},
-                {"acronym": acronym, "kind": kind, "website": website},
-            )
+                {
+                    "acronym": acronym, "kind": kind, "website": website,
+                    "aliases": "\n".join(demo.ALIASES.get(name, [])),
+                },
+            )  # fmt: skip
+        self.municipalities = {
+            name: s.add(
+                Municipality,
+                {"inegi_code": inegi_code},
+                {
+                    "state": states[code],
+                    "name": name,
+                    "ogp_prefix": prefix,
+                    "slug": slugify(f"{name}-{states[code].slug}"),
+                },
+            )  # fmt: skip
+            for code, name, inegi_code, prefix in demo.MUNICIPALITIES
+        }
         for code, org_name, since, until in demo.TRANSPARENCY_TERMS:
             s.add(
                 TransparencyBodyTerm,
@@ -184,6 +201,8 @@ class Command(BaseCommand):
             "starts_on": starts_on,
             "ends_on": ends_on,
             "is_illustrative": demo.is_illustrative(row["ogp_id"]),
+            "municipality": self.municipalities.get(row.get("member")),
+            "source_url": row.get("source_url", ""),
             "is_demo": True,
             **{name: name in values for name in OGP_VALUE_FIELDS},
             **row["irm"],
@@ -197,6 +216,7 @@ class Command(BaseCommand):
         if commitment is None:
             commitment = s.add(Commitment, {"ogp_id": row["ogp_id"]}, defaults)
             commitment.supporting_institutions.set(orgs[name] for name in row["supporting"])
+            commitment.co_lead_institutions.set(orgs[name] for name in row.get("co_leads", []))
         elif not commitment.is_demo:
             # A real commitment was imported under this id: the demo's invented milestones
             # never go into it.

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('commitments', '0008_commitment_is_demo'),
+        ('commitments', '0009_commitment_members_leads_source'),
     ]
 
     operations = [
