@@ -23,9 +23,26 @@ from . import filters, serializers
 
 
 class Pagination(PageNumberPagination):
+    """`page` from 1 and `page_size` up to 100 (50 by default); each answer gives `count` and
+    the `next` and `previous` pages' full URLs (null at either end)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = "Page number, from 1 (a page past the last is a 404)."
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = (
+                    f"Results per page: {self.page_size} by default, at most "
+                    f"{self.max_page_size} (more is read as {self.max_page_size})."
+                )
+        return parameters
 
 
 class StateViewSet(viewsets.ReadOnlyModelViewSet):
@@ -48,7 +65,7 @@ class StateViewSet(viewsets.ReadOnlyModelViewSet):
 class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ActionPlanSerializer
     pagination_class = Pagination
-    filterset_fields = {"state__slug": ["exact"], "status": ["exact"]}
+    filterset_class = filters.ActionPlanFilter
     ordering_fields = ["starts_on", "number"]
 
     def get_queryset(self):

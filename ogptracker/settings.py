@@ -362,6 +362,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
+        "api.schema.stable_parameter_names",
     ],
     "ENUM_NAME_OVERRIDES": {
         "MilestoneStatusEnum": "commitments.models.Milestone.Status",
