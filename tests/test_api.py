@@ -205,7 +205,10 @@ def test_milestone_counts_in_api_match_the_database(client, lit):
 
 
 def test_action_plans(client, lit):
-    data = get(client, "/api/v1/action-plans/", state__slug="nuevo-leon")
+    data = get(client, "/api/v1/action-plans/", state="nuevo-leon")
+    # The name this filter had before every list used `state` still works.
+    assert get(client, "/api/v1/action-plans/", state__slug="nuevo-leon") == data
+    assert get(client, "/api/v1/action-plans/", state="guanajuato")["results"] != data["results"]
     plans = {p["number"]: p for p in data["results"]}
     assert set(plans) == {1, 2}
     assert plans[1]["title"] == "Plan de Acción Local de Nuevo León 2022-2024"
