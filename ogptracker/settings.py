@@ -374,7 +374,7 @@ SPECTACULAR_SETTINGS = {
         "DisputeMessageKindEnum": "commitments.models.DisputeMessage.Kind",
     },
 }
-CORS_URLS_REGEX = r"^/(api|datos)/.*$"
+CORS_URLS_REGEX = r"^/(api|datos|en/datos)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 
