@@ -111,6 +111,7 @@ def test_the_data_package_speaks_the_language_of_its_url(live_server, demo):
     assert shape(spanish) == shape(english)
 
 
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 def test_the_dcat_catalogue_reads_as_rdf_and_names_real_files(live_server, demo):
     for prefix, language in (("", "es"), ("/en", "en")):
         url = f"{live_server.url}{prefix}/datos/catalogo.jsonld"
