@@ -56,10 +56,9 @@ class IdFilter(django_filters.NumberFilter):
 
 class ActionPlanFilter(django_filters.FilterSet):
     state = django_filters.CharFilter(field_name="state__slug", label=_("State"))
-    # The name this list had before every list filtered by `state`; kept for old clients.
-    state__slug = django_filters.CharFilter(
-        field_name="state__slug", help_text="Deprecated: the same as `state`."
-    )
+    # The name this list had before every list filtered by `state`; kept for old clients
+    # (deprecated in the schema: api/views.py).
+    state__slug = django_filters.CharFilter(field_name="state__slug")
     status = django_filters.ChoiceFilter(choices=ActionPlan.Status.choices)
 
     class Meta:

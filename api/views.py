@@ -3,6 +3,7 @@ number of queries for a page of 100 as for a page of 10."""
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.pagination import PageNumberPagination
 
@@ -62,6 +63,15 @@ class StateViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "state__slug", str, deprecated=True, description="The same as `state`."
+            )
+        ]
+    )
+)
 class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ActionPlanSerializer
     pagination_class = Pagination
