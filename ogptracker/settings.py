@@ -372,6 +372,12 @@ SPECTACULAR_SETTINGS = {
         "DuePrecisionEnum": "commitments.models.Milestone.DuePrecision",
         "DisputeStateEnum": "commitments.models.Dispute.State",
         "DisputeMessageKindEnum": "commitments.models.DisputeMessage.Kind",
+        # Pinned too, so that a new field with the same name elsewhere cannot rename them.
+        "ActionPlanStatusEnum": "commitments.models.ActionPlan.Status",
+        "EvidenceKindEnum": "commitments.models.Evidence.Kind",
+        "OrganisationKindEnum": "states.models.Organisation.Kind",
+        "CauseEnum": "commitments.models.Transition.Cause",
+        "ResultEnum": "commitments.models.Verification.Result",
     },
 }
 CORS_URLS_REGEX = r"^/(api|datos|en/datos)/.*$"
