@@ -1,13 +1,13 @@
 """Views of the open-data downloads and the "Datos abiertos" page."""
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from commitments.cache import cached_public_page
 from states.models import State
 
-from . import exports
+from . import datapackage, exports
 
 DATASETS = {
     "compromisos": (exports.commitment_rows, exports.COMMITMENT_COLUMNS),
@@ -26,7 +26,7 @@ def download(request, dataset, fmt, state=None):
     state_obj = get_object_or_404(State.objects.active(), slug=state) if state else None
     rows_of, columns = DATASETS[dataset]
     rows = rows_of(
-        base_url=request.build_absolute_uri("/").rstrip("/"),
+        base_url=_base_url(request),
         today=timezone.localdate(),
         state=state_obj,
     )
@@ -52,3 +52,23 @@ def open_data(request):
         "ogp_columns": exports.OGP_COLUMNS,
     }
     return render(request, "public/open_data.html", context)
+
+
+def _base_url(request):
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def data_package(request):
+    """The Frictionless Data Package of the CSV downloads (texts in the URL's language)."""
+    return JsonResponse(
+        datapackage.datapackage(_base_url(request)), json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def dcat_catalogue(request):
+    """The DCAT catalogue of the downloads, as JSON-LD (texts in the URL's language)."""
+    return JsonResponse(
+        datapackage.catalogue(_base_url(request)),
+        content_type="application/ld+json",
+        json_dumps_params={"ensure_ascii": False},
+    )

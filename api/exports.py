@@ -12,11 +12,12 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from commitments import rules
-from commitments.csv_cells import protect
+from commitments.csv_cells import cell
 from commitments.importer import OGP_VALUES as OGP_VALUE_COLUMNS
 from commitments.models import (
     OGP_VALUE_FIELDS,
     Commitment,
+    Dispute,
     DisputeMessage,
     Milestone,
     Reschedule,
@@ -318,7 +319,7 @@ def stream_csv(rows, columns):
     yield writer.writeheader()
     for row in rows:
         # Never a formula in a spreadsheet: see commitments.csv_cells (the importer undoes it).
-        yield writer.writerow({name: protect(value) for name, value in row.items()})
+        yield writer.writerow({name: cell(value) for name, value in row.items()})
 
 
 def stream_json(rows):
@@ -458,6 +459,53 @@ DISPUTE_DESCRIPTIONS = {
     "message_at": _("When the message was written (ISO 8601)."),
     "message_text": _("Text of the message."),
 }
+
+
+# The type of each column as its CSV cells are written, for the data package's table schemas
+# (api/datapackage.py); a column not named here is text. Codes are text, leading zeros kept.
+TYPES = {
+    **dict.fromkeys(
+        [
+            "action_plan_number", "number", "milestones", "milestones_completed",
+            "milestones_red", "id", "progress", "evidence_count", "days_late",
+            "days_late_original", "reschedules", "days_moved", "milestone_id",
+            "milestone_number", "reschedule_number", "dispute_id", "message_number",
+            "Year Of Submission", "Action Plan Number", "Commitment Number",
+        ],
+        "integer",
+    ),
+    "average_progress": "number",
+    **dict.fromkeys([*OGP_VALUE_FIELDS, "is_illustrative", "after_due"], "boolean"),
+    **dict.fromkeys(
+        ["starts_on", "ends_on", "due_on", "original_due_on", "completed_on", "old_due_on",
+         "new_due_on"],
+        "date",
+    ),
+    **dict.fromkeys(
+        ["last_activity_at", "signal_since", "moved_at", "opened_at", "answered_at",
+         "closed_at", "message_at"],
+        "datetime",
+    ),
+}  # fmt: skip
+# Columns whose values are codes of a model's choices: the table schemas list them.
+CODES = {
+    "status": (Milestone, "status"),
+    "signal": (Milestone, "signal"),
+    "light_reason": (Milestone, "light_reason"),
+    "verification_status": (Milestone, "verification_status"),
+    "due_precision": (Milestone, "due_precision"),
+    "old_precision": (Reschedule, "old_precision"),
+    "new_precision": (Reschedule, "new_precision"),
+    "dispute_state": (Dispute, "state"),
+    "message_kind": (DisputeMessage, "kind"),
+    "irm_potential_impact": (Commitment, "irm_potential_impact"),
+    "irm_potential_for_results": (Commitment, "irm_potential_for_results"),
+    "irm_completion": (Commitment, "irm_completion"),
+    "irm_did_it_open_government": (Commitment, "irm_did_it_open_government"),
+}
+URL_COLUMNS = {"url", "URL"}
+# Text columns of a fixed form: an entity's 2 digits, a municipality's 5.
+PATTERNS = {"inegi_code": "[0-9]{2}([0-9]{3})?"}
 
 
 def dictionary(columns, own=None):

@@ -13,6 +13,7 @@ from commitments import filtering as rules
 from commitments import search
 from commitments.models import (
     OGP_VALUES,
+    ActionPlan,
     Commitment,
     Evidence,
     LightReason,
@@ -51,6 +52,18 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**31 - 1)
         super().__init__(*args, **kwargs)
+
+
+class ActionPlanFilter(django_filters.FilterSet):
+    state = django_filters.CharFilter(field_name="state__slug", label=_("State"))
+    # The name this list had before every list filtered by `state`; kept for old clients
+    # (deprecated in the schema: api/views.py).
+    state__slug = django_filters.CharFilter(field_name="state__slug")
+    status = django_filters.ChoiceFilter(choices=ActionPlan.Status.choices)
+
+    class Meta:
+        model = ActionPlan
+        fields = []
 
 
 class CommitmentFilter(django_filters.FilterSet):

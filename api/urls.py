@@ -18,6 +18,16 @@ urlpatterns = [
     path("api/v1/milestones/<int:pk>/status/", write.report_status, name="report-status"),
     path("api/v1/milestones/<int:pk>/evidence/", write.add_evidence, name="add-evidence"),
     path(
+        "api/v1/milestones/<int:pk>/evidence/link/",
+        write.add_link_evidence,
+        name="add-link-evidence",
+    ),
+    path(
+        "api/v1/milestones/<int:pk>/evidence/file/",
+        write.add_file_evidence,
+        name="add-file-evidence",
+    ),
+    path(
         "api/v1/milestones/<int:pk>/verification/",
         write.record_verification,
         name="record-verification",

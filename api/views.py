@@ -3,6 +3,7 @@ number of queries for a page of 100 as for a page of 10."""
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.pagination import PageNumberPagination
 
@@ -23,9 +24,26 @@ from . import filters, serializers
 
 
 class Pagination(PageNumberPagination):
+    """`page` from 1 and `page_size` up to 100 (50 by default); each answer gives `count` and
+    the `next` and `previous` pages' full URLs (null at either end)."""
+
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = "Page number, from 1 (a page past the last is a 404)."
+            elif parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = (
+                    f"Results per page: {self.page_size} by default, at most "
+                    f"{self.max_page_size} (more is read as {self.max_page_size})."
+                )
+        return parameters
 
 
 class StateViewSet(viewsets.ReadOnlyModelViewSet):
@@ -45,10 +63,19 @@ class StateViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "state__slug", str, deprecated=True, description="The same as `state`."
+            )
+        ]
+    )
+)
 class ActionPlanViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ActionPlanSerializer
     pagination_class = Pagination
-    filterset_fields = {"state__slug": ["exact"], "status": ["exact"]}
+    filterset_class = filters.ActionPlanFilter
     ordering_fields = ["starts_on", "number"]
 
     def get_queryset(self):

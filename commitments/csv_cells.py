@@ -11,7 +11,12 @@ So that the pair is exact for any text, a cell that itself begins with an apostr
 by one of those characters, or by a second apostrophe, gets one too; the importer removes one
 leading apostrophe only when it is followed by one of them or by another apostrophe. Numbers
 (a negative count of days, say) are written as numbers: a spreadsheet reads `-5` as minus five.
+
+Booleans are written `true` and `false`, as the data dictionary and the data package's table
+schemas (api/datapackage.py, which reads TRUE and FALSE here) say, never Python's `True`.
 """
+
+TRUE, FALSE = "true", "false"
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
 _PROTECTED_AFTER_APOSTROPHE = FORMULA_STARTS | {"'"}
@@ -34,3 +39,10 @@ def unprotect(text):
     if len(text) > 1 and text[0] == "'" and text[1] in _PROTECTED_AFTER_APOSTROPHE:
         return text[1:]
     return text
+
+
+def cell(value):
+    """Any value as written to a CSV cell: booleans as TRUE or FALSE, text protected."""
+    if isinstance(value, bool):
+        return TRUE if value else FALSE
+    return protect(value)

@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
+        "api.schema.stable_parameter_names",
     ],
     "ENUM_NAME_OVERRIDES": {
         "MilestoneStatusEnum": "commitments.models.Milestone.Status",
@@ -382,9 +383,15 @@ SPECTACULAR_SETTINGS = {
         "DuePrecisionEnum": "commitments.models.Milestone.DuePrecision",
         "DisputeStateEnum": "commitments.models.Dispute.State",
         "DisputeMessageKindEnum": "commitments.models.DisputeMessage.Kind",
+        # Pinned too, so that a new field with the same name elsewhere cannot rename them.
+        "ActionPlanStatusEnum": "commitments.models.ActionPlan.Status",
+        "EvidenceKindEnum": "commitments.models.Evidence.Kind",
+        "OrganisationKindEnum": "states.models.Organisation.Kind",
+        "CauseEnum": "commitments.models.Transition.Cause",
+        "ResultEnum": "commitments.models.Verification.Result",
     },
 }
-CORS_URLS_REGEX = r"^/(api|datos)/.*$"
+CORS_URLS_REGEX = r"^/(api|datos|en/datos)/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
-from api.downloads import open_data
+from api.downloads import data_package, dcat_catalogue, open_data
 from ops.views import healthz
 
 
@@ -16,6 +16,14 @@ urlpatterns = [
     path("ping/", ping, name="ping"),
     path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+]
+# Before api.urls, whose /datos/<name>.<format> would take these two names for downloads.
+urlpatterns += i18n_patterns(
+    path("datos/datapackage.json", data_package, name="datapackage"),
+    path("datos/catalogo.jsonld", dcat_catalogue, name="dcat-catalogue"),
+    prefix_default_language=False,
+)
+urlpatterns += [
     path("", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -173,11 +173,43 @@ def test_openapi_schema_and_docs(client, lit):
     assert b"swagger-ui" in docs.content
 
 
+def test_schema_names_are_english_and_the_same_in_every_language(client, db):
+    def schema(language):
+        response = client.get("/api/schema/", HTTP_ACCEPT_LANGUAGE=language)
+        return yaml.safe_load(response.content)
+
+    spanish, english = schema("es-MX"), schema("en")
+    assert spanish["components"]["schemas"].keys() == english["components"]["schemas"].keys()
+    enums = sorted(n for n, c in spanish["components"]["schemas"].items() if "enum" in c)
+    # Generated clients name their classes after these: renaming one breaks their users.
+    assert enums == [
+        "ActionPlanStatusEnum", "CauseEnum", "DisputeMessageKindEnum", "DisputeStateEnum",
+        "DuePrecisionEnum", "EvidenceKindEnum", "LightReasonEnum", "MilestoneStatusEnum",
+        "OgpValueEnum", "OrganisationKindEnum", "ResultEnum", "SignalEnum",
+        "VerificationStatusEnum",
+    ]  # fmt: skip
+    milestones = spanish["paths"]["/api/v1/milestones/"]["get"]["parameters"]
+    signal = next(p for p in milestones if p["name"] == "signal")
+    assert signal["schema"] == {"$ref": "#/components/schemas/SignalEnum"}
+    stale = spanish["paths"]["/api/v1/milestones/{id}/status/"]["post"]["responses"]["409"]
+    schema_409 = stale["content"]["application/json"]["schema"]
+    assert schema_409 == {"$ref": "#/components/schemas/StaleVersionError"}
+    file_body = spanish["paths"]["/api/v1/milestones/{id}/evidence/file/"]["post"]["requestBody"]
+    [(media_type, body)] = file_body["content"].items()
+    assert media_type == "multipart/form-data"
+    component = body["schema"]["$ref"].rsplit("/", 1)[1]
+    fields = spanish["components"]["schemas"][component]["properties"]
+    assert fields["file"] == {"type": "string", "format": "binary"}
+
+
 def test_cross_origin_get_is_allowed(client, lit):
     response = client.get("/api/v1/states/", HTTP_ORIGIN="https://periodico.example")
     assert response["Access-Control-Allow-Origin"] == "*"
     response = client.get("/datos/hitos.csv", HTTP_ORIGIN="https://periodico.example")
     assert response["Access-Control-Allow-Origin"] == "*"
+    for path in ("/datos/datapackage.json", "/en/datos/catalogo.jsonld"):
+        response = client.get(path, HTTP_ORIGIN="https://portal.example")
+        assert response["Access-Control-Allow-Origin"] == "*"
 
 
 def test_rate_limit_per_client_address(client, lit, monkeypatch):
@@ -205,7 +237,10 @@ def test_milestone_counts_in_api_match_the_database(client, lit):
 
 
 def test_action_plans(client, lit):
-    data = get(client, "/api/v1/action-plans/", state__slug="nuevo-leon")
+    data = get(client, "/api/v1/action-plans/", state="nuevo-leon")
+    # The name this filter had before every list used `state` still works.
+    assert get(client, "/api/v1/action-plans/", state__slug="nuevo-leon") == data
+    assert get(client, "/api/v1/action-plans/", state="guanajuato")["results"] != data["results"]
     plans = {p["number"]: p for p in data["results"]}
     assert set(plans) == {1, 2}
     assert plans[1]["title"] == "Plan de Acción Local de Nuevo León 2022-2024"

@@ -75,7 +75,8 @@ def test_api_conforms_to_its_schema(demo, monkeypatch, settings):
     writers = {
         # Who may write to each endpoint in the target's state.
         "/api/v1/milestones/{id}/status/": "oficial.guanajuato",
-        "/api/v1/milestones/{id}/evidence/": "osc.guanajuato",
+        "/api/v1/milestones/{id}/evidence/link/": "osc.guanajuato",
+        "/api/v1/milestones/{id}/evidence/file/": "osc.guanajuato",
         "/api/v1/milestones/{id}/verification/": "osc.guanajuato",
         "/api/v1/milestones/{id}/dispute/answer/": "oficial.guanajuato",
         "/api/v1/milestones/{id}/dispute/withdraw/": "osc.guanajuato",

@@ -277,7 +277,7 @@ def test_the_reschedules_download(client, world):
         "MXTST0777", "1", "1",
     )  # fmt: skip
     assert (row["old_due_on"], row["new_due_on"], row["days_moved"], row["after_due"]) == (
-        on(-100).isoformat(), on(-62).isoformat(), "38", "True",
+        on(-100).isoformat(), on(-62).isoformat(), "38", "true",
     )  # fmt: skip
     assert row["organisation"] == "Secretaría de Obras Abiertas"
     assert row["milestone_id"] == str(Milestone.objects.get(number=1).pk)

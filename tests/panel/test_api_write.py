@@ -169,6 +169,43 @@ def test_link_and_file_evidence(client, gto):
     assert file.json()["download_url"].endswith("/archivo/")
 
 
+def test_link_and_file_evidence_each_in_its_own_media_type(client, gto):
+    base = f"/api/v1/milestones/{gto.pk}/evidence"
+    link = {"title": "Minuta", "url": "https://www.guanajuato.gob.mx/minuta"}
+    assert post(client, f"{base}/link/", link, who="osc.guanajuato").status_code == 201
+    upload = SimpleUploadedFile("acta.pdf", PDF_BYTES, content_type="application/pdf")
+    file = post(
+        client, f"{base}/file/", {"title": "Acta", "file": upload}, who="osc.guanajuato",
+        fmt="multipart",
+    )  # fmt: skip
+    assert file.status_code == 201, file.json()
+    assert sorted(Evidence.objects.filter(milestone=gto).values_list("title", flat=True)) == [
+        "Acta",
+        "Minuta",
+    ]
+    # Each takes its one media type, and the field it is for.
+    before = snapshot(gto)
+    wrong_type = post(client, f"{base}/link/", link, who="osc.guanajuato", fmt="multipart")
+    assert wrong_type.status_code == 415
+    assert wrong_type.json()["code"] == "unsupported_media_type"
+    assert post(client, f"{base}/file/", link, who="osc.guanajuato").status_code == 415
+    no_file = post(client, f"{base}/file/", {"title": "Acta"}, who="osc.guanajuato", fmt="form")
+    assert no_file.status_code == 400
+    assert "file" in no_file.json()["fields"]
+    no_url = post(client, f"{base}/link/", {"title": "Minuta"}, who="osc.guanajuato")
+    assert "url" in no_url.json()["fields"]
+    assert snapshot(gto) == before
+
+
+def test_the_json_writes_take_json_only(client, gto):
+    response = post(
+        client, f"/api/v1/milestones/{gto.pk}/status/", status_body(gto), who="oficial.guanajuato",
+        fmt="multipart",
+    )  # fmt: skip
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
 def test_html_renamed_pdf_is_refused_through_the_api_too(client, gto):
     upload = SimpleUploadedFile("informe.pdf", b"<!doctype html><script>alert(1)</script>")
     response = post(
