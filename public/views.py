@@ -169,6 +169,8 @@ def commitment_detail(request, ogp_id):
     except Commitment.DoesNotExist:
         raise Http404 from None
     milestones = selectors.with_lateness(list(commitment.milestones.all()), today=today)
+    for m in milestones:
+        m.history_items = selectors.milestone_history(m)
     done = sum(1 for m in milestones if m.status == "completed")
     context = {
         "commitment": commitment,
