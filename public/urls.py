@@ -18,6 +18,11 @@ urlpatterns = [
         views.plan_chart_svg,
         name="plan_chart_svg",
     ),
+    path(
+        "estados/<slug:slug>/planes/<int:number>/grafica.png",
+        views.plan_chart_png,
+        name="plan_chart_png",
+    ),
     path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),
     path("evidencia/<int:pk>/archivo/", views.download_evidence, name="evidence-file"),
 ]

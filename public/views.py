@@ -1,10 +1,13 @@
 """Public pages: anyone, no account. Reads come from selectors; pages are cached until any
 data they show changes (commitments.cache)."""
 
+import logging
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +21,7 @@ from . import charts, design
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
+logger = logging.getLogger(__name__)
 
 # The query parameters each page reads, the only ones its cached copy is keyed on
 # (commitments.cache): the state page's filters (public.filters), sort and page.
@@ -113,9 +117,8 @@ def _selected_state(request, states):
     return state
 
 
-@cached_public_page
-def plan_chart_svg(request, slug, number):
-    """One plan's chart as a file of its own, with the site's credit, to download or embed."""
+def _plan_chart(request, slug, number):
+    """One plan's chart as a standalone SVG document, with the site's credit."""
     plan = get_object_or_404(
         ActionPlan.objects.select_related("state"), state__slug=slug, state__is_active=True,
         number=number,
@@ -130,14 +133,31 @@ def plan_chart_svg(request, slug, number):
         "url": request.build_absolute_uri(plan.state.get_absolute_url()),
         "date": formats.date_format(today, "DATE_FORMAT"),
     }
+    context = {"c": chart, "standalone": True, "credit": credit}
+    return render_to_string("public/_chart.svg.html", context, request=request)
+
+
+@cached_public_page
+def plan_chart_svg(request, slug, number):
+    """One plan's chart as a file of its own, with the site's credit, to download or embed."""
     # The page's link names the file (download="..."): a cached hit replays only a few
     # headers (commitments.cache), so none is set here.
-    return render(
-        request,
-        "public/_chart.svg.html",
-        {"c": chart, "standalone": True, "credit": credit},
-        content_type="image/svg+xml; charset=utf-8",
-    )
+    svg = _plan_chart(request, slug, number)
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+
+
+@cached_public_page
+def plan_chart_png(request, slug, number):
+    """The same chart as a PNG picture (twice the SVG's pixels), for slides and documents
+    that take no SVG. Drawn on the server from the SVG by cairosvg (public/charts.py)."""
+    try:
+        png = charts.to_png(_plan_chart(request, slug, number))
+    except charts.PngUnavailable:
+        logger.error("PNG charts need the system's cairo library (libcairo2)")
+        cache.dont_store(request)
+        message = _("The PNG picture is not available on this server; the SVG file is.")
+        return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    return HttpResponse(png, content_type="image/png")
 
 
 @cached_public_page(params=BY_STATE_PARAMS)
