@@ -6,6 +6,7 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("buscar/", views.national_search, name="search"),
     path("semaforo/", views.semaforo, name="semaforo"),
     path("como-medimos/", views.methodology, name="methodology"),
     path("diseno/", views.design_system, name="design"),

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from commitments import cache, files, selectors, uploads
+from commitments import cache, files, search, selectors, uploads
 from commitments.cache import cached_public_page
 from commitments.methodology import CHANGES as METHOD_CHANGES
 from commitments.models import ActionPlan, Commitment, Evidence
@@ -38,6 +38,7 @@ STATE_PAGE_PARAMS = (
     ("pagina", cache.page_number),
 )
 BY_STATE_PARAMS = (("estado", cache.slug),)
+SEARCH_PARAMS = (("q", cache.text), ("estado", cache.slug), ("pagina", cache.page_number))
 SEMAFORO_PARAMS = (("estado", cache.slug), ("agrupar", cache.choice(["institucion"])))
 
 
@@ -106,6 +107,46 @@ def state_detail(request, slug):
         "today": today,
     }
     return render(request, "public/state.html", context)
+
+
+@cached_public_page(params=SEARCH_PARAMS)
+def national_search(request):
+    """Commitments of every state matching the words (commitments.search): titles, texts,
+    the lead institution's name or acronym; Spanish plurals and accents ignored."""
+    today = timezone.localdate()
+    states = list(State.objects.active())
+    state = _selected_state(request, states)
+    text = " ".join(request.GET.get("q", "").split())[:200]
+    page = None
+    if text:
+        commitments = (
+            commitments_with_counts_in(state=state, today=today)
+            .select_related("action_plan__state", "lead_institution")
+            .order_by("action_plan__state__name", "action_plan__number", "number")
+        )
+        paginator = Paginator(search.search(commitments, text), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("pagina"))
+        if request.GET.get("pagina", str(page.number)) != str(page.number):
+            cache.dont_store(request)  # a page past the last
+        selectors.with_commitment_lights(page.object_list)
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    context = {
+        "q": text,
+        "states": states,
+        "selected_state": state,
+        "page": page,
+        "query": query.urlencode(),
+        "today": today,
+    }
+    return render(request, "public/search.html", context)
+
+
+def commitments_with_counts_in(*, state, today):
+    queryset = selectors.commitments_with_counts(today=today).filter(
+        action_plan__state__is_active=True
+    )
+    return queryset.filter(action_plan__state=state) if state else queryset
 
 
 def _selected_state(request, states):
