@@ -31,7 +31,8 @@ def test_one_search_finds_commitments_of_both_states(client, lit):
         i.startswith("MXNLE") or i.startswith("MXSPG") for i in ids
     )
     # The state filter narrows it to one.
-    assert all(i.startswith("MXGTO") for i in found(client, q="datos abiertos", estado="guanajuato"))
+    in_one = found(client, q="datos abiertos", estado="guanajuato")
+    assert in_one and all(i.startswith("MXGTO") for i in in_one)
 
 
 def test_an_acronym_finds_the_institutions_commitments(client, lit):
