@@ -121,7 +121,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
-    "axes",
+    "accounts.apps.AxesConfig",  # django-axes, under a Spanish name in the admin
     "accounts",
     "states",
     "commitments",
