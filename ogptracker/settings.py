@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
+        # Last: every description in the schema's language (?lang=, or Accept-Language).
+        "api.schema_i18n.translate_descriptions",
     ],
     "ENUM_NAME_OVERRIDES": {
         "MilestoneStatusEnum": "commitments.models.Milestone.Status",
