@@ -1,6 +1,7 @@
 """The main public pages in Chromium on a 375-pixel phone and a 1280-pixel desktop: axe finds
 no violation at all, nothing is wider than the screen (tables stack into cards instead of
-scrolling), and a screenshot of each is kept with the test output.
+scrolling), every control is at least 44 px high, and a screenshot of each is kept with the
+test output.
 
 Screenshots go to $SCREENSHOT_DIR (CI keeps it as an artefact), by default
 var/test-screenshots/, one file per page and width: home-375.png, estado-1280.png...
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from commitments import services
+from tests.browser.test_design import TARGETS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,6 +79,15 @@ def test_main_pages_pass_axe_fit_the_screen_and_are_photographed(
             .filter(c => c.getBoundingClientRect().right > width + 0.5).length""",
         width,
     )
+    # Every control and stand-alone link a finger's size (tests/browser/test_design.py).
+    small = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+            .filter(e => e.offsetParent !== null || e.tagName === 'SUMMARY')
+            .map(e => [e.tagName, (e.textContent || e.name || '').trim().slice(0, 30),
+                       Math.round(e.getBoundingClientRect().height)])
+            .filter(([, , h]) => h > 0 && h < 44)""",
+        TARGETS,
+    )
     # The milestones carry their own numbers: no list number before them ("1. 1.").
     markers = page.evaluate(
         "[...document.querySelectorAll('ol.timeline')].map(o => getComputedStyle(o).listStyleType)"
@@ -86,6 +97,7 @@ def test_main_pages_pass_axe_fit_the_screen_and_are_photographed(
     assert violations == [], (name, width)
     assert overflow <= 0, (name, width)
     assert cells_outside == 0, (name, width)
+    assert small == [], (name, width)
     assert all(m == "none" for m in markers), markers
 
 
