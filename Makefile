@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run serve test test-fast lint security audit load format check messages vendor
+.PHONY: install run serve test test-fast lint security audit load format check messages vendor screenshots
 
 # uv itself is pinned and installed into .tools/ with the standard library's venv and pip.
 $(UV):
@@ -38,6 +38,10 @@ node_modules/.installed: package.json package-lock.json
 # `make run` needs no npm); run after changing its version in package.json.
 vendor: node_modules/.installed
 	bin/vendor-static
+
+# The README's screenshots (docs/screenshots/), from the demo data, in Chromium.
+screenshots: install
+	$(PY) bin/screenshots
 
 test: install node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)

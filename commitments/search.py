@@ -4,7 +4,11 @@ On PostgreSQL: Spanish text search through the `spanish_unaccent` configuration 
 migration 0003), so "participacion" finds "participación" and stems match ("datos" finds
 "dato"). Elsewhere (SQLite, the embedded default): every word must appear in the folded text
 of the commitment, folded the same way in Python and in an SQL function registered on each
-connection.
+connection, after a light Spanish plural rule (`singular`: "instituciones" looks for
+"institucion", which also finds the plural).
+
+Both search the lead institution's name and its acronym ("SEDESHU"), which is often how
+people name it.
 """
 
 import unicodedata
@@ -32,6 +36,22 @@ class Fold(Func):
     output_field = TextField()
 
 
+INSTITUTION_FIELDS = ("lead_institution__name", "lead_institution__acronym")
+
+
+def singular(word):
+    """A folded Spanish word without its plural ending, for the fallback's substring match:
+    "datos" -> "dato", "instituciones" -> "institucion", "leyes" -> "ley", "luces" -> "luz".
+    Short words and acronyms ("ogp", "osc") stay as they are: too little left to match on."""
+    if len(word) < 4 or not word.endswith("s"):
+        return word
+    if word.endswith("ces"):
+        return word[:-3] + "z"
+    if word.endswith("es") and word[-3] in "nrldjy":
+        return word[:-2]
+    return word[:-1]
+
+
 def _fold_many(*texts):
     return fold(" ".join(t for t in texts if t))
 
@@ -47,7 +67,7 @@ def search(queryset, text):
     if not text:
         return queryset
     if connection.vendor == "postgresql":
-        vector = SearchVector(*FIELDS, "lead_institution__name", config=CONFIG)
+        vector = SearchVector(*FIELDS, *INSTITUTION_FIELDS, config=CONFIG)
         query = SearchQuery(text, config=CONFIG, search_type="websearch")
         # Match with @@ (ts_rank is never exactly zero, so it cannot filter), rank to sort.
         return (
@@ -55,7 +75,7 @@ def search(queryset, text):
             .filter(search_vector=query)
             .order_by("-search_rank", "pk")
         )
-    queryset = queryset.annotate(search_text=Fold(*FIELDS, "lead_institution__name"))
+    queryset = queryset.annotate(search_text=Fold(*FIELDS, *INSTITUTION_FIELDS))
     for word in fold(text).split():
-        queryset = queryset.filter(search_text__contains=word)
+        queryset = queryset.filter(search_text__contains=singular(word))
     return queryset

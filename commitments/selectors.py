@@ -497,6 +497,33 @@ def commitment_detail(*, ogp_id, today):
     )
 
 
+def milestone_history(milestone):
+    """One history of a milestone, oldest first: every change a person made (HistoryEntry),
+    each status report with what it changed (its StatusUpdate, also those written before
+    the log existed or by the importer), and every change of its light (Transition).
+
+    Reads the prefetches of commitment_detail. Each item has .at (when), .kind ("entry",
+    "status" or "light") and the record itself as .entry, .update and/or .transition; a
+    status report logged by a person is one item with both .entry and .update.
+    """
+    updates = {u.pk: u for u in milestone.status_updates.all()}
+    items = []
+    for entry in milestone.history.all():
+        update = updates.pop(entry.status_update_id, None)
+        kind = "status" if update else "entry"
+        items.append(SimpleNamespace(at=entry.created_at, kind=kind, entry=entry, update=update))
+    for update in updates.values():
+        items.append(
+            SimpleNamespace(at=update.created_at, kind="status", entry=None, update=update)
+        )
+    for t in milestone.transitions.all():
+        items.append(SimpleNamespace(at=t.happened_at, kind="light", transition=t))
+    # A change and the light it turned share a moment: the change first.
+    order = {"status": 0, "entry": 0, "light": 1}
+    items.sort(key=lambda i: (i.at, order[i.kind]))
+    return items
+
+
 def with_lateness(milestones, *, today):
     """Sets on each milestone what its marks read: .days_overdue; .days_late against the due
     date in force and .days_late_original against the plan as first published (None when not

@@ -121,7 +121,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
-    "axes",
+    "accounts.apps.AxesConfig",  # django-axes, under a Spanish name in the admin
     "accounts",
     "states",
     "commitments",
@@ -374,6 +374,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_error_responses",
         "api.schema.stable_parameter_names",
+        # Last: every description in the schema's language (?lang=, or Accept-Language).
+        "api.schema_i18n.translate_descriptions",
     ],
     "ENUM_NAME_OVERRIDES": {
         "MilestoneStatusEnum": "commitments.models.Milestone.Status",

@@ -144,3 +144,21 @@ def plan_charts(timelines, *, today):
         }
         for t in timelines
     ]
+
+
+class PngUnavailable(Exception):
+    """The system's cairo library is missing (apt-get install libcairo2)."""
+
+
+def to_png(svg, *, scale=2):
+    """A standalone chart SVG drawn as PNG, `scale` times its pixels (sharp on slides).
+
+    cairosvg draws it with the system's cairo library, without a browser; it is imported
+    here, on first use, so that a machine without cairo still serves every other page.
+    Only our own SVG reaches it, and cairosvg fetches nothing it names (unsafe=False).
+    """
+    try:
+        import cairosvg
+    except OSError as error:  # cairocffi could not load libcairo
+        raise PngUnavailable(str(error)) from error
+    return cairosvg.svg2png(bytestring=svg.encode(), scale=scale)

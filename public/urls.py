@@ -6,6 +6,7 @@ app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("buscar/", views.national_search, name="search"),
     path("semaforo/", views.semaforo, name="semaforo"),
     path("como-medimos/", views.methodology, name="methodology"),
     path("correcciones/", views.corrections, name="corrections"),
@@ -18,6 +19,11 @@ urlpatterns = [
         "estados/<slug:slug>/planes/<int:number>/grafica.svg",
         views.plan_chart_svg,
         name="plan_chart_svg",
+    ),
+    path(
+        "estados/<slug:slug>/planes/<int:number>/grafica.png",
+        views.plan_chart_png,
+        name="plan_chart_png",
     ),
     path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),
     path("evidencia/<int:pk>/archivo/", views.download_evidence, name="evidence-file"),

@@ -1,16 +1,19 @@
 """Public pages: anyone, no account. Reads come from selectors; pages are cached until any
 data they show changes (commitments.cache)."""
 
+import logging
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from commitments import cache, files, selectors, uploads
+from commitments import cache, files, search, selectors, uploads
 from commitments.cache import cached_public_page
 from commitments.methodology import CHANGES as METHOD_CHANGES
 from commitments.models import ActionPlan, AuditRun, Commitment, Evidence, Light, LightReason
@@ -20,6 +23,7 @@ from . import charts, design
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
+logger = logging.getLogger(__name__)
 
 # The query parameters each page reads, the only ones its cached copy is keyed on
 # (commitments.cache): the state page's filters (public.filters), sort and page.
@@ -36,6 +40,7 @@ STATE_PAGE_PARAMS = (
     ("pagina", cache.page_number),
 )
 BY_STATE_PARAMS = (("estado", cache.slug),)
+SEARCH_PARAMS = (("q", cache.text), ("estado", cache.slug), ("pagina", cache.page_number))
 SEMAFORO_PARAMS = (("estado", cache.slug), ("agrupar", cache.choice(["institucion"])))
 
 
@@ -109,6 +114,46 @@ def state_detail(request, slug):
     return render(request, "public/state.html", context)
 
 
+@cached_public_page(params=SEARCH_PARAMS)
+def national_search(request):
+    """Commitments of every state matching the words (commitments.search): titles, texts,
+    the lead institution's name or acronym; Spanish plurals and accents ignored."""
+    today = timezone.localdate()
+    states = list(State.objects.active())
+    state = _selected_state(request, states)
+    text = " ".join(request.GET.get("q", "").split())[:200]
+    page = None
+    if text:
+        commitments = (
+            commitments_with_counts_in(state=state, today=today)
+            .select_related("action_plan__state", "lead_institution")
+            .order_by("action_plan__state__name", "action_plan__number", "number")
+        )
+        paginator = Paginator(search.search(commitments, text), PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("pagina"))
+        if request.GET.get("pagina", str(page.number)) != str(page.number):
+            cache.dont_store(request)  # a page past the last
+        selectors.with_commitment_lights(page.object_list)
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    context = {
+        "q": text,
+        "states": states,
+        "selected_state": state,
+        "page": page,
+        "query": query.urlencode(),
+        "today": today,
+    }
+    return render(request, "public/search.html", context)
+
+
+def commitments_with_counts_in(*, state, today):
+    queryset = selectors.commitments_with_counts(today=today).filter(
+        action_plan__state__is_active=True
+    )
+    return queryset.filter(action_plan__state=state) if state else queryset
+
+
 def _selected_state(request, states):
     """The state named by `?estado=`, or None; a name of no state is not cached."""
     slug = request.GET.get("estado")
@@ -118,9 +163,8 @@ def _selected_state(request, states):
     return state
 
 
-@cached_public_page
-def plan_chart_svg(request, slug, number):
-    """One plan's chart as a file of its own, with the site's credit, to download or embed."""
+def _plan_chart(request, slug, number):
+    """One plan's chart as a standalone SVG document, with the site's credit."""
     plan = get_object_or_404(
         ActionPlan.objects.select_related("state"), state__slug=slug, state__is_active=True,
         number=number,
@@ -135,14 +179,31 @@ def plan_chart_svg(request, slug, number):
         "url": request.build_absolute_uri(plan.state.get_absolute_url()),
         "date": formats.date_format(today, "DATE_FORMAT"),
     }
+    context = {"c": chart, "standalone": True, "credit": credit}
+    return render_to_string("public/_chart.svg.html", context, request=request)
+
+
+@cached_public_page
+def plan_chart_svg(request, slug, number):
+    """One plan's chart as a file of its own, with the site's credit, to download or embed."""
     # The page's link names the file (download="..."): a cached hit replays only a few
     # headers (commitments.cache), so none is set here.
-    return render(
-        request,
-        "public/_chart.svg.html",
-        {"c": chart, "standalone": True, "credit": credit},
-        content_type="image/svg+xml; charset=utf-8",
-    )
+    svg = _plan_chart(request, slug, number)
+    return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+
+
+@cached_public_page
+def plan_chart_png(request, slug, number):
+    """The same chart as a PNG picture (twice the SVG's pixels), for slides and documents
+    that take no SVG. Drawn on the server from the SVG by cairosvg (public/charts.py)."""
+    try:
+        png = charts.to_png(_plan_chart(request, slug, number))
+    except charts.PngUnavailable:
+        logger.error("PNG charts need the system's cairo library (libcairo2)")
+        cache.dont_store(request)
+        message = _("The PNG picture is not available on this server; the SVG file is.")
+        return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    return HttpResponse(png, content_type="image/png")
 
 
 @cached_public_page(params=BY_STATE_PARAMS)
@@ -174,6 +235,8 @@ def commitment_detail(request, ogp_id):
     except Commitment.DoesNotExist:
         raise Http404 from None
     milestones = selectors.with_lateness(list(commitment.milestones.all()), today=today)
+    for m in milestones:
+        m.history_items = selectors.milestone_history(m)
     done = sum(1 for m in milestones if m.status == "completed")
     context = {
         "commitment": commitment,

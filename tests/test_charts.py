@@ -3,6 +3,7 @@ neither overlap nor leave the frame at either size, a table beside each, and a f
 download with the site's credit."""
 
 import datetime as dt
+import io
 import re
 import xml.etree.ElementTree as ET
 
@@ -106,6 +107,29 @@ def test_the_chart_downloads_as_svg_with_the_sites_credit(client, lit):
     assert ">Planned</text>" in english and "/en/estados/nuevo-leon/" in english
 
 
+def test_the_chart_downloads_as_png_with_the_sites_credit(client, lit):
+    from PIL import Image
+
+    svg = ET.fromstring(client.get("/estados/nuevo-leon/planes/1/grafica.svg").content)  # noqa: S314
+    response = client.get("/estados/nuevo-leon/planes/1/grafica.png")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    picture = Image.open(io.BytesIO(response.content))
+    assert picture.format == "PNG"
+    # Twice the SVG's pixels, so it stays sharp on a slide.
+    assert picture.size == (2 * int(svg.get("width")), 2 * int(svg.get("height")))
+    # The credit is drawn in the strip under the chart: dark pixels at its right end.
+    grey = picture.convert("L")
+    width, height = grey.size
+    strip = grey.crop((width // 2, height - 30, width - 8, height - 4))
+    assert strip.getextrema()[0] < 128
+    html = client.get("/estados/nuevo-leon/").content.decode()
+    assert (
+        'href="/estados/nuevo-leon/planes/1/grafica.png" download="nuevo-leon-plan-1.png"' in html
+    )
+
+
 def test_unknown_plans_have_no_chart(client, lit):
     assert client.get("/estados/nuevo-leon/planes/99/grafica.svg").status_code == 404
     assert client.get("/estados/no-existe/planes/1/grafica.svg").status_code == 404
+    assert client.get("/estados/nuevo-leon/planes/99/grafica.png").status_code == 404
