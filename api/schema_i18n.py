@@ -15,6 +15,20 @@ import re
 from django.utils.translation import gettext, gettext_noop
 
 TEXTS = [
+    gettext_noop("A write based on an older version of the milestone: nothing was saved."),
+    gettext_noop(
+        "Adds a file to a milestone (PDF, image, office document...), checked by its content."
+    ),
+    gettext_noop("Adds a link to evidence published on the web (http or https) to a milestone."),
+    gettext_noop(
+        "Based on an older version of the milestone: nothing was saved. The body gives the current version and what changed since the one sent."
+    ),
+    gettext_noop("Page number, from 1 (a page past the last is a 404)."),
+    gettext_noop("Results per page: 50 by default, at most 100 (more is read as 100)."),
+    gettext_noop("The OGP member a commitment belongs to: its state, or a municipality of it."),
+    gettext_noop("The milestone's version now: read what changed, then resend with it."),
+    gettext_noop("The same as `state`."),
+    gettext_noop("What changed since the version sent, oldest first."),
     gettext_noop("A civil-society member verifies or disputes the status the government reported."),
     gettext_noop("A dispute and its thread; a person's name never appears, only organisations."),
     gettext_noop(

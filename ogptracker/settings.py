@@ -391,6 +391,7 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "states.models.Organisation.Kind",
         "CauseEnum": "commitments.models.Transition.Cause",
         "ResultEnum": "commitments.models.Verification.Result",
+        "MemberKindEnum": ["state", "municipality"],
     },
 }
 CORS_URLS_REGEX = r"^/(api|datos|en/datos)/.*$"

@@ -184,7 +184,8 @@ def test_schema_names_are_english_and_the_same_in_every_language(client, db):
     # Generated clients name their classes after these: renaming one breaks their users.
     assert enums == [
         "ActionPlanStatusEnum", "CauseEnum", "DisputeMessageKindEnum", "DisputeStateEnum",
-        "DuePrecisionEnum", "EvidenceKindEnum", "LightReasonEnum", "MilestoneStatusEnum",
+        "DuePrecisionEnum", "EvidenceKindEnum", "LightReasonEnum", "MemberKindEnum",
+        "MilestoneStatusEnum",
         "OgpValueEnum", "OrganisationKindEnum", "ResultEnum", "SignalEnum",
         "VerificationStatusEnum",
     ]  # fmt: skip

@@ -42,7 +42,7 @@ def ask(django_capture_on_commit_callbacks):
 
 def every_subject():
     """The follow URL of every state and commitment of the demo."""
-    slugs = State.objects.order_by("slug").values_list("slug", flat=True)
+    slugs = State.objects.active().order_by("slug").values_list("slug", flat=True)
     ids = Commitment.objects.order_by("ogp_id").values_list("ogp_id", flat=True)
     return [f"/seguir/estado/{s}/" for s in slugs] + [f"/seguir/compromiso/{i}/" for i in ids]
 
