@@ -4,7 +4,9 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from commitments import plan_file
 from commitments.cache import cached_public_page
+from commitments.models import ActionPlan
 from states.models import State
 
 from . import datapackage, exports
@@ -37,10 +39,26 @@ def download(request, dataset, fmt, state=None):
     return response
 
 
+def plan_download(request, state, number):
+    """An action plan as the importer's own file (commitments.plan_file): what
+    `manage.py export_plan` writes, byte for byte."""
+    state_obj = get_object_or_404(State.objects.active(), slug=state)
+    plan = get_object_or_404(
+        ActionPlan.objects.select_related("state"), state=state_obj, number=number
+    )
+    response = StreamingHttpResponse(plan_file.lines(plan), content_type=FORMATS["csv"])
+    name = f"plan-{state}-{number}"
+    response["Content-Disposition"] = f'attachment; filename="ogp-tracker-{name}.csv"'
+    return response
+
+
 @cached_public_page
 def open_data(request):
     context = {
         "states": State.objects.active().order_by("name"),
+        "plans": ActionPlan.objects.filter(state__in=State.objects.active())
+        .select_related("state")
+        .order_by("state__name", "number"),
         "commitment_columns": exports.dictionary(exports.COMMITMENT_COLUMNS),
         "milestone_columns": exports.dictionary(exports.MILESTONE_COLUMNS),
         "reschedule_columns": exports.dictionary(

@@ -168,10 +168,12 @@ def ogp_rows(*, base_url, today=None, state=None):
             "Commitment Number": c.number,
             "Commitment Title": c.title,
             "Short Title": c.short_title,
-            "Full Text": "\n\n".join(p for p in (c.problem, c.objective, c.description) if p),
+            "Full Text": c.full_text,
             "Lead Institution": "; ".join(c.lead_names),
             "Supporting Institution(s)": "; ".join(c.supporter_names),
-            "URL": base_url + c.get_absolute_url(),
+            # OGP's own sheets link each commitment's page on OGP's site: its source, when
+            # known; else the tracker's page (which the importer knows is not a source).
+            "URL": c.source_url or base_url + c.get_absolute_url(),
             **{
                 column: "Yes" if getattr(c, name) else "No"
                 for column, name in OGP_VALUE_COLUMNS.items()

@@ -52,5 +52,6 @@ urlpatterns = [
     # The split view loads its script from a URL, not inline, as the CSP requires.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("datos/<str:dataset>.<str:fmt>", downloads.download, name="download"),
+    path("datos/<slug:state>/planes/<int:number>.csv", downloads.plan_download, name="plan-file"),
     path("datos/<slug:state>/<str:dataset>.<str:fmt>", downloads.download, name="state-download"),
 ]

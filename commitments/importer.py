@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,16 @@ REQUIRED = [
 MILESTONE_COLUMNS = ["milestone_title", "milestone_starts_on", "milestone_due_on"]
 # Optional columns of both layouts.
 EXTRA = ["member", "member_inegi_code", "source_url", "institution_kinds"]
+# Optional columns of ours that `export_plan` writes, so that its file holds every field of
+# the plan: read only when the file has them (a file without them leaves those fields as
+# they are). The milestone's first due date is read for a new milestone only: for one already
+# here, the moves of its date are its history, kept by the services.
+ROUND_TRIP = [
+    "plan_status", "plan_source_url", "status_quo", "illustrative",
+    "irm_potential_impact", "irm_potential_for_results", "irm_completion",
+    "irm_did_it_open_government", "milestone_original_due_on",
+]  # fmt: skip
+IRM_FIELDS = ROUND_TRIP[4:8]
 # OGP's layout: the columns read besides the required ones (/datos/compromisos-ogp.csv).
 OGP_READ = [
     "Country/Locality", "Theme", "Short Title", "Full Text", "Supporting Institution(s)",
@@ -348,6 +359,27 @@ class _Checker:
             return None
         return int(value)
 
+    def choice(self, line, row, column, choices):
+        """One of `choices` (a TextChoices class, or Django's (code, label) pairs), by its
+        code or its label in either language, accents and case ignored; empty is ""."""
+        value = institution_key(row.get(column, "") or "")
+        if not value:
+            return ""
+        pairs = choices.choices if hasattr(choices, "choices") else choices
+        for code, label in pairs:
+            if value in (institution_key(code), institution_key(str(label))):
+                return code
+            with translation.override("en"):
+                if value == institution_key(str(label)):
+                    return code
+        codes = ", ".join(code for code, _label in pairs)
+        self.add(
+            line,
+            column,
+            _("%(value)s is not one of: %(codes)s.") % {"value": value, "codes": codes},
+        )
+        return ""
+
     def flag(self, line, row, column):
         value = fold(row.get(column, "") or "")
         if value in TRUE:
@@ -532,7 +564,7 @@ def validate(state, header, rows, *, create_institutions=False):
         problems = problems + check.unknown_problems()
     if problems:
         raise InvalidFile(sorted(problems, key=lambda p: (p.line or 0, p.column)))
-    known = set(OURS + EXTRA if layout == "ours" else OGP_REQUIRED + OGP_READ + EXTRA)
+    known = set(OURS + EXTRA + ROUND_TRIP if layout == "ours" else OGP_REQUIRED + OGP_READ + EXTRA)
     known |= {"URL"}
     validated = Validated(
         layout=layout,
@@ -600,6 +632,10 @@ def _validate_ours(check, state, rows):
             "starts_on": check.date(line, row, "plan_starts_on"),
             "ends_on": check.date(line, row, "plan_ends_on", month_end=True),
         }
+        if "plan_status" in row:
+            this_plan["status"] = check.choice(line, row, "plan_status", ActionPlan.Status)
+        if "plan_source_url" in row:
+            this_plan["source_url"] = check.url(line, row, ["plan_source_url"])
         if plan is None:
             plan = this_plan
             if plan["starts_on"] and plan["ends_on"] and plan["ends_on"] < plan["starts_on"]:
@@ -637,6 +673,14 @@ def _validate_ours(check, state, rows):
             "ends_on": check.date(line, row, "commitment_ends_on", month_end=True),
             **{v: check.flag(line, row, v) for v in OGP_VALUE_FIELDS},
         }
+        if "status_quo" in row:
+            commitment["status_quo"] = check.text(line, row, "status_quo")
+        if "illustrative" in row:
+            commitment["is_illustrative"] = check.flag(line, row, "illustrative")
+        for name in IRM_FIELDS:
+            if name in row:
+                choices = Commitment._meta.get_field(name).choices
+                commitment[name] = check.choice(line, row, name, choices)
         if (
             commitment["starts_on"]
             and commitment["ends_on"]
@@ -670,6 +714,10 @@ def _validate_ours(check, state, rows):
                 "due_on": due_on,
                 "due_precision": precision,
             }
+            if "milestone_original_due_on" in row:
+                milestone["original_due_on"] = check.date(
+                    line, row, "milestone_original_due_on", required=False
+                )
             if (
                 milestone["starts_on"]
                 and milestone["due_on"]
@@ -880,12 +928,11 @@ def _apply(state, validated, *, now, user=None, progress=None):
         if layout == "ogp":
             plan = plan_data["existing"]
         else:
+            fields = {k: v for k, v in plan_data.items() if k != "number"}
             plan, _created = ActionPlan.objects.get_or_create(
-                state=state,
-                number=plan_data["number"],
-                defaults={k: plan_data[k] for k in ("title", "starts_on", "ends_on")},
+                state=state, number=plan_data["number"], defaults=fields
             )
-            if _set(plan, {k: plan_data[k] for k in ("title", "starts_on", "ends_on")}):
+            if _set(plan, fields):
                 plan.save()
         existing = {
             c.ogp_id: c
@@ -906,6 +953,16 @@ def _apply(state, validated, *, now, user=None, progress=None):
                 "co_lead_institutions": [real(o) for o in data["co_leads"]],
             }
             c = existing.get(ogp_id)
+            if c is not None and layout == "ogp":
+                # OGP's layout has no commitment dates (the plan's stand in for a new one's)
+                # and one cell for the whole text: a commitment already here keeps its dates,
+                # and its problem, objective and description while that cell is what they
+                # make together (so our own OGP download imports back as a no-op).
+                del values["starts_on"], values["ends_on"]
+                if values["description"] == c.full_text:
+                    del values["description"]
+                else:
+                    values.update(problem="", objective="")
             if c is None:
                 c = Commitment(ogp_id=ogp_id, **values)
                 new.append((c, related))
@@ -944,10 +1001,13 @@ def _apply(state, validated, *, now, user=None, progress=None):
             )
         }
         for j, ((ogp_id, number), data) in enumerate(milestones.items()):
-            values = {k: v for k, v in data.items() if k != "line"}
+            values = {k: v for k, v in data.items() if k not in ("line", "original_due_on")}
             m = current.get((ogp_id, number))
             if m is None:
                 m = Milestone(commitment=saved[ogp_id], number=number, **values)
+                # The date first published, when the file says it was moved since.
+                first = data.get("original_due_on")
+                m.original_due_on = first if first and first != m.due_on else None
                 fresh.append(services.assess_new(m, now=now, stale_after_days=stale_after_days))
                 report.created["milestones"] += 1
             elif services.revise_milestone(milestone=m, changes=values, now=now, actor=user):
@@ -957,6 +1017,11 @@ def _apply(state, validated, *, now, user=None, progress=None):
             if progress:
                 progress(len(commitments) + j + 1, len(commitments) + len(milestones))
         Milestone.objects.bulk_create(fresh, batch_size=1000)
+        # Decided: whoever imports a commitment owns it, even under an id the demo used, so
+        # `seed_demo` (which touches only its own rows) never changes or deletes it again.
+        Commitment.objects.filter(pk__in=[c.pk for c in saved.values()], is_demo=True).update(
+            is_demo=False
+        )
         invalidate_public_pages()
     return report
 

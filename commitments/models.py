@@ -206,6 +206,12 @@ class Commitment(models.Model):
         return reverse("public:commitment", kwargs={"ogp_id": self.ogp_id})
 
     @property
+    def full_text(self):
+        """The commitment's whole text as OGP's sheets give it in one cell ("Full Text"): the
+        problem, the objective and what it does, in that order."""
+        return "\n\n".join(p for p in (self.problem, self.objective, self.description) if p)
+
+    @property
     def member(self):
         """The OGP member the commitment belongs to: its municipality, or its plan's state."""
         return self.municipality or self.action_plan.state
