@@ -5,6 +5,7 @@ narrow for phones (CSS shows one), so its text stays readable at 375 px."""
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -146,19 +147,26 @@ def plan_charts(timelines, *, today):
     ]
 
 
-class PngUnavailable(Exception):
-    """The system's cairo library is missing (apt-get install libcairo2)."""
+# The site's font, as TrueType (bin/vendor-static unpacks it from the web font), so that a
+# picture drawn on the server is the one the page shows, whatever fonts the machine has.
+PICTURE_FONT = Path(__file__).resolve().parent / "fonts" / "atkinson-hyperlegible-next-latin.ttf"
 
 
 def to_png(svg, *, scale=2):
     """A standalone chart SVG drawn as PNG, `scale` times its pixels (sharp on slides).
 
-    cairosvg draws it with the system's cairo library, without a browser; it is imported
-    here, on first use, so that a machine without cairo still serves every other page.
-    Only our own SVG reaches it, and cairosvg fetches nothing it names (unsafe=False).
+    resvg (resvg-py, a wheel with no system library) draws it without a browser, with the
+    site's font only: no system font is read, so every machine draws the same picture. Only
+    our own SVG reaches it, and it names no file or address to fetch.
     """
-    try:
-        import cairosvg
-    except OSError as error:  # cairocffi could not load libcairo
-        raise PngUnavailable(str(error)) from error
-    return cairosvg.svg2png(bytestring=svg.encode(), scale=scale)
+    import resvg_py
+
+    png = resvg_py.svg_to_bytes(
+        svg_string=svg,
+        zoom=scale,
+        font_files=[str(PICTURE_FONT)],
+        skip_system_fonts=True,
+        font_family="Atkinson Hyperlegible Next",
+        sans_serif_family="Atkinson Hyperlegible Next",
+    )
+    return bytes(png)

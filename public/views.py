@@ -1,7 +1,6 @@
 """Public pages: anyone, no account. Reads come from selectors; pages are cached until any
 data they show changes (commitments.cache)."""
 
-import logging
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
@@ -23,7 +22,6 @@ from . import charts, design
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
-logger = logging.getLogger(__name__)
 
 # The query parameters each page reads, the only ones its cached copy is keyed on
 # (commitments.cache): the state page's filters (public.filters), sort and page.
@@ -195,14 +193,8 @@ def plan_chart_svg(request, slug, number):
 @cached_public_page
 def plan_chart_png(request, slug, number):
     """The same chart as a PNG picture (twice the SVG's pixels), for slides and documents
-    that take no SVG. Drawn on the server from the SVG by cairosvg (public/charts.py)."""
-    try:
-        png = charts.to_png(_plan_chart(request, slug, number))
-    except charts.PngUnavailable:
-        logger.error("PNG charts need the system's cairo library (libcairo2)")
-        cache.dont_store(request)
-        message = _("The PNG picture is not available on this server; the SVG file is.")
-        return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    that take no SVG. Drawn on the server from the SVG by resvg (public/charts.py)."""
+    png = charts.to_png(_plan_chart(request, slug, number))
     return HttpResponse(png, content_type="image/png")
 
 

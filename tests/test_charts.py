@@ -133,3 +133,19 @@ def test_unknown_plans_have_no_chart(client, lit):
     assert client.get("/estados/nuevo-leon/planes/99/grafica.svg").status_code == 404
     assert client.get("/estados/no-existe/planes/1/grafica.svg").status_code == 404
     assert client.get("/estados/nuevo-leon/planes/99/grafica.png").status_code == 404
+
+
+def test_pictures_are_drawn_with_the_sites_own_font():
+    """The PNG's font is the web font unpacked to TrueType (bin/vendor-static), glyph for
+    glyph, and resvg reads no other: every machine draws the same picture."""
+    from fontTools.ttLib import TTFont
+
+    from public import charts
+
+    web = TTFont(
+        "static/fonts/atkinson-hyperlegible-next/atkinson-hyperlegible-next-latin-wght-normal.woff2"
+    )
+    picture = TTFont(charts.PICTURE_FONT)
+    assert picture.getGlyphOrder() == web.getGlyphOrder()
+    assert picture["name"].getDebugName(1) == web["name"].getDebugName(1)
+    assert picture.flavor is None  # TrueType, which resvg reads
