@@ -2,6 +2,7 @@
 change nothing, late completions, disputes with a right of reply, moved goalposts, undated
 milestones, and the change of method applied once."""
 
+import calendar
 import datetime as dt
 
 import pytest
@@ -208,16 +209,18 @@ def test_every_move_of_a_due_date_is_a_reschedule(world):
 def test_undated_and_month_only_dates(world):
     undated = f.milestone(world["commitment"], starts_on=on(-10), due_on=None)
     assert (undated.signal, undated.light_reason) == ("yellow", "undated")
+    # A February two years on (28 or 29 days), and an April after it (30).
+    february = dt.date(on(0).year + 2, 2, 1)
+    february_ends = calendar.monthrange(february.year, 2)[1]
     month = f.milestone(
-        world["commitment"], starts_on=on(-10), due_on=dt.date(2027, 2, 1),
-        due_precision="month",
+        world["commitment"], starts_on=on(-10), due_on=february, due_precision="month",
     )  # fmt: skip
     # Created with a month-only date: due on the month's last day, like a moved one.
-    assert fresh(month).due_on == dt.date(2027, 2, 28)
+    assert fresh(month).due_on == february.replace(day=february_ends)
     services.reschedule_milestone(
-        milestone=month, due_on=dt.date(2027, 4, 3), precision="month", now=NOW
+        milestone=month, due_on=february.replace(month=4, day=3), precision="month", now=NOW
     )
-    assert fresh(month).due_on == dt.date(2027, 4, 30)
+    assert fresh(month).due_on == february.replace(month=4, day=30)
 
 
 def test_a_change_of_method_is_applied_once_and_never_notified(world):

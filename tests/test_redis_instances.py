@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from tests.conftest import require_tool
-from tests.processes import free_port, wait_for
+from tests.processes import free_port, server_env, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.process
@@ -27,7 +27,7 @@ class Instance:
         self.process = None
 
     def start(self):
-        env = {**os.environ, "VAR_DIR": str(self.var_dir)}
+        env = server_env(VAR_DIR=str(self.var_dir))
         self.process = subprocess.Popen(
             [str(ROOT / "bin" / "redis"), self.name, str(self.port)],
             env=env,

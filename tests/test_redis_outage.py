@@ -27,7 +27,7 @@ from commitments.models import Milestone, StatusUpdate, Transition
 from ogptracker.celery import app as celery_app
 from ops.models import OutboxMessage
 from tests.conftest import require_tool
-from tests.processes import emails_in, free_port, wait_for
+from tests.processes import emails_in, free_port, server_env, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
@@ -61,6 +61,7 @@ class RedisServer:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env=server_env(),
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         wait_for(lambda: self._answers(client), "redis-server to start", timeout=10)
