@@ -655,6 +655,71 @@ COMMITMENTS = [
             ),
         ],
     },
+    {
+        "plan": ("19", 1),
+        "ogp_id": "MXMTY0005",
+        "number": 5,
+        "title": (
+            "Estrategia de gobierno abierto para una movilidad metropolitana activa e "
+            "incluyente – Corredores verdes"
+        ),
+        "short_title": "Corredores verdes",
+        "lead": "Municipio de Monterrey",
+        # Monterrey is an OGP member of its own within the coalition.
+        "member": "Monterrey",
+        "source_url": OGP + "members/monterrey-mexico/commitments/MXMTY0005/",
+        "supporting": ["Cómo Vamos Nuevo León"],
+        "theme": "Movilidad",
+        "values": [
+            "access_to_information",
+            "civic_participation",
+            "public_accountability",
+            "technology_and_innovation",
+        ],
+        "problem": (
+            "La movilidad del área metropolitana de Monterrey está fragmentada y favorece el "
+            "automóvil sobre el transporte público y la movilidad no motorizada."
+        ),
+        "objective": (
+            "Abrir la planeación y la ejecución de los corredores verdes: información "
+            "proactiva, datos abiertos y espacios de participación presenciales."
+        ),
+        "starts_on": D(2023, 1, 1),
+        "ends_on": D(2024, 6, 30),
+        "illustrative_milestones": True,
+        "irm": {},
+        # As docs/examples/nuevo-leon-2022-2024.csv publishes them: one known only to the
+        # month, one with no date at all.
+        "milestones": [
+            _ms(
+                1,
+                "Informe transversal de los corredores verdes",
+                D(2023, 1, 1),
+                D(2023, 9, 30),
+                "completed",
+                100,
+                completed_on=D(2023, 9, 22),
+                due_precision="month",
+            ),
+            _ms(
+                2,
+                "Sitio web de los proyectos con datos abiertos y contratos",
+                D(2023, 1, 1),
+                None,
+                "in_progress",
+                60,
+            ),
+            _ms(
+                3,
+                "Guía para corredores verdes con participación en otros municipios",
+                D(2023, 10, 1),
+                D(2024, 6, 30),
+                "completed",
+                100,
+                completed_on=D(2024, 7, 19),
+            ),
+        ],
+    },
     # Nuevo León, second plan (invented).
     {
         "plan": ("19", 2),
@@ -750,6 +815,22 @@ COMMITMENTS = [
 # Evidence links by (ogp_id, milestone number): (kind, title, url, organisation), and when it
 # was added if not on the day the milestone started or was completed.
 EVIDENCE_LINKS = {
+    ("MXMTY0005", 1): [
+        (
+            "document",
+            "Informe transversal de los corredores verdes",
+            "https://www.monterrey.gob.mx/",
+            "Municipio de Monterrey",
+        )
+    ],
+    ("MXMTY0005", 3): [
+        (
+            "document",
+            "Guía de corredores verdes con participación",
+            "https://www.monterrey.gob.mx/",
+            "Municipio de Monterrey",
+        )
+    ],
     ("MXGTO9001", 1): [
         (
             "document",

@@ -79,12 +79,12 @@ def test_commitment_detail_contract(client, lit):
     [
         (
             {"state": "nuevo-leon", "overdue_or_stale": "true"},
-            {"MXNLE0001", "MXNLE0002", "MXSPG0003", "MXNLE9002"},
+            {"MXNLE0001", "MXNLE0002", "MXSPG0003", "MXMTY0005", "MXNLE9002"},
         ),  # noqa: E501
         ({"state": "guanajuato", "status": "completed"}, {"MXGTO9002"}),
         (
             {"ogp_value": "technology_and_innovation", "state": "nuevo-leon"},
-            {"MXNLE0001", "MXNLE9002"},
+            {"MXNLE0001", "MXMTY0005", "MXNLE9002"},
         ),  # noqa: E501
         ({"theme": "Presupuesto abierto"}, {"MXNLE9001"}),
         ({"search": "busqueda desaparecidas"}, {"MXGTO9003"}),

@@ -86,7 +86,9 @@ def test_the_completed_count_is_the_count_so_far(client, lit):
     html = client.get("/estados/nuevo-leon/").content.decode()
     plan = ActionPlan.objects.get(state__slug="nuevo-leon", number=1)
     done = Milestone.objects.filter(commitment__action_plan=plan, completed_on__lte=TODAY).count()
-    planned = Milestone.objects.filter(commitment__action_plan=plan).count()
+    # An undated milestone has no place on the planned line (MXMTY0005.2).
+    planned = Milestone.objects.filter(commitment__action_plan=plan, due_on__isnull=False).count()
+    assert planned < Milestone.objects.filter(commitment__action_plan=plan).count()
     assert f"Hitos acumulados: {planned} con fecha compromiso planeada al final del plan" in html
     assert f"y {done} completados hasta hoy" in html
 

@@ -76,17 +76,20 @@ def test_state_page_lists_commitments_with_their_row(client, lit):
     assert f'Institución líder: <a href="{lead}">Secretaría de Participación Ciudadana</a>' in html
     assert "Próximo hito por vencer" in html
     assert "<progress" in html
-    assert "5 compromisos encontrados" in html
+    assert "6 compromisos encontrados" in html
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("alerta=on", {"MXNLE0001", "MXNLE0002", "MXSPG0003", "MXNLE9002"}),
+        ("alerta=on", {"MXNLE0001", "MXNLE0002", "MXSPG0003", "MXMTY0005", "MXNLE9002"}),
         ("estatus=completed", set()),
-        ("estatus=in_progress", {"MXNLE0001", "MXNLE0002", "MXSPG0003", "MXNLE9001", "MXNLE9002"}),
+        (
+            "estatus=in_progress",
+            {"MXNLE0001", "MXNLE0002", "MXSPG0003", "MXMTY0005", "MXNLE9001", "MXNLE9002"},
+        ),
         ("plan=2", {"MXNLE9001", "MXNLE9002"}),
-        ("valor=technology_and_innovation", {"MXNLE0001", "MXNLE9002"}),
+        ("valor=technology_and_innovation", {"MXNLE0001", "MXMTY0005", "MXNLE9002"}),
         ("tema=Presupuesto+abierto", {"MXNLE9001"}),
         ("q=inexistente", set()),
     ],
@@ -121,7 +124,7 @@ def test_filter_by_lead_institution(client, lit):
 def test_unknown_filter_values_are_ignored_with_a_message(client, lit):
     html = html_of(client, "/estados/nuevo-leon/?estatus=bogus&pagina=abc")
     assert "Algunos filtros no se entendieron" in html
-    assert len(titles(html)) == 5
+    assert len(titles(html)) == 6
 
 
 def test_sorting_by_light_puts_red_first(client, lit):
@@ -158,7 +161,7 @@ def test_open_graph_tags_on_state_and_commitment_pages(client, lit):
     html = html_of(client, "/estados/nuevo-leon/")
     assert '<meta property="og:title" content="Gobierno abierto en Nuevo León">' in html
     assert re.search(
-        r'<meta property="og:description" content="\d+ % de 17 hitos completados', html
+        r'<meta property="og:description" content="\d+ % de 20 hitos completados', html
     )
     assert '<meta name="twitter:card" content="summary">' in html
     html = html_of(client, "/compromisos/MXSPG0003/")

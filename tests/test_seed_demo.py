@@ -64,8 +64,8 @@ def test_second_run_changes_nothing(empty_db):
     first = seed()
     before = snapshot()
     second = seed()
-    assert "0 rows added" in second, second
-    assert "0 rows added" not in first
+    assert ": 0 rows added" in second, second
+    assert ": 0 rows added" not in first
     assert snapshot() == before
 
 
