@@ -19,15 +19,18 @@ from . import cache, services
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="commitments.flag_stale_milestones",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=20 * 60,
-    time_limit=25 * 60,
-)
+# The set-based jobs over every milestone: retried while the database is briefly away.
+LONG_JOB = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+    "soft_time_limit": 20 * 60,
+    "time_limit": 25 * 60,
+}
+
+
+@shared_task(name="commitments.flag_stale_milestones", **LONG_JOB)
 def flag_stale_milestones():
     now = timezone.now()
     # A deploy that skipped `manage.py apply_methodology` is caught up here, before the clock
@@ -46,15 +49,7 @@ def flag_stale_milestones():
     return result.checked
 
 
-@shared_task(
-    name="commitments.audit_lights",
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=5,
-    soft_time_limit=20 * 60,
-    time_limit=25 * 60,
-)
+@shared_task(name="commitments.audit_lights", **LONG_JOB)
 def audit_lights():
     """Every night: every stored light checked against the rules, and repaired. Quiet when
     clean; each difference is an error in the log (something wrote a light around the

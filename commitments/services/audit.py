@@ -31,7 +31,7 @@ from ops import outbox
 from .. import rules, rules_sql
 from ..cache import invalidate_public_pages
 from ..models import AuditRun, Milestone, Transition
-from .light import flag_stale_milestones
+from .light import _ROW_FIELDS, _Row, flag_stale_milestones
 
 # Milestones per statement: the range of ids one batch reads.
 BATCH_SIZE = 50_000
@@ -123,46 +123,23 @@ def _last_transitions(ids):
 
 
 def _batch_in_python(*, now, after, upto):
+    """The rules of rules.py on each row, read as the stale job reads them (light._ROW_FIELDS),
+    with the two fields only the audit compares."""
     rows = list(
         Milestone.objects.filter(id__gt=after, id__lte=upto)
         .order_by("id")
-        .values_list(
-            "id",
-            "status",
-            "starts_on",
-            "due_on",
-            "completed_on",
-            "last_activity_at",
-            "signal",
-            "signal_since",
-            "next_check_at",
-            "light_reason",
-            "commitment__action_plan__state__stale_after_days",
-        )
+        .values_list(*_ROW_FIELDS, "next_check_at", "light_reason")
     )
     recorded = _last_transitions([row[0] for row in rows])
     found = []
-    for pk, status, starts_on, due_on, completed_on, activity, *stored, threshold in rows:
-        signal, since, next_check, reason = stored
-        assessment = rules.assess(
-            status=status,
-            starts_on=starts_on,
-            due_on=due_on,
-            completed_on=completed_on,
-            last_activity_at=activity,
-            stale_after_days=threshold,
-            now=now,
-        )
+    for *values, next_check, reason in rows:
+        row = _Row(*values)
+        a = rules.assess_milestone(row, stale_after_days=row.stale_after_days, now=now)
         difference = _difference(
-            pk,
-            stored=(signal, reason, next_check, since),
-            expected=(
-                assessment.signal,
-                assessment.reason,
-                assessment.next_check_at,
-                assessment.since,
-            ),
-            recorded=recorded.get(pk),
+            row.pk,
+            stored=(row.signal, reason, next_check, row.signal_since),
+            expected=(a.signal, a.reason, a.next_check_at, a.since),
+            recorded=recorded.get(row.pk),
             now=now,
         )
         if difference:
