@@ -591,6 +591,66 @@ def red_milestones(*, today, state=None):
     return with_lateness(list(_moves_of(milestones)), today=today)
 
 
+# Deadline watch: the windows a reader may choose, in days (the first is the default).
+RECENT_WINDOWS = (30, 7)
+UPCOMING_WINDOWS = (30, 90)
+
+
+def _watched(state):
+    milestones = Milestone.objects.filter(
+        commitment__action_plan__state__is_active=True
+    ).select_related(
+        "commitment__action_plan__state", "commitment__lead_institution", "commitment__municipality"
+    )
+    if state is not None:
+        milestones = milestones.filter(commitment__action_plan__state=state)
+    return milestones
+
+
+def recently_overdue(*, today, days, state=None):
+    """Unfinished milestones whose due date passed in the last `days` days (overdue as the
+    tracker shows it: red and past the date, rules.overdue_filter), the most recent first;
+    and, apart, those that went red for want of activity in that window without being
+    overdue (stale)."""
+    since = today - dt.timedelta(days=days)
+    overdue = (
+        _moves_of(_watched(state).filter(rules.overdue_filter(today), due_on__gte=since))
+        .exclude(status=Milestone.Status.COMPLETED)
+        .order_by("-due_on", "commitment__ogp_id", "number")
+    )
+    start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    stale = (
+        _moves_of(
+            _watched(state).filter(
+                signal=rules.RED, light_reason=rules.STALE, signal_since__gte=start
+            )
+        )
+        .exclude(rules.overdue_filter(today))
+        .order_by("-signal_since", "commitment__ogp_id", "number")
+    )
+    return (
+        with_lateness(list(overdue), today=today),
+        with_lateness(list(stale), today=today),
+    )
+
+
+def upcoming_due(*, today, days, state=None):
+    """Unfinished milestones due from today to `days` days from now, the soonest first."""
+    until = today + dt.timedelta(days=days)
+    milestones = (
+        _moves_of(_watched(state).filter(due_on__gte=today, due_on__lte=until))
+        .exclude(status=Milestone.Status.COMPLETED)
+        .order_by("due_on", "commitment__ogp_id", "number")
+    )
+    return with_lateness(list(milestones), today=today)
+
+
+def dated_milestones(*, state=None):
+    """Every milestone with a due date, for the calendar of due dates (one event each), with
+    how many times its date moved (reschedule_count)."""
+    return _moves_of(_watched(state).filter(due_on__isnull=False)).order_by("due_on", "pk")
+
+
 # The late completions a page lists, the most days late first; it says how many there are.
 LATE_LIST_SIZE = 100
 

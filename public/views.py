@@ -17,6 +17,7 @@ from commitments.methodology import CHANGES as METHOD_CHANGES
 from commitments.models import ActionPlan, AuditRun, Commitment, Evidence, Light, LightReason
 from states.models import Organisation, State, TransparencyBodyTerm
 
+from . import calendar as ical
 from . import charts, design
 from .filters import CommitmentFilter
 
@@ -39,6 +40,14 @@ STATE_PAGE_PARAMS = (
 BY_STATE_PARAMS = (("estado", cache.slug),)
 SEARCH_PARAMS = (("q", cache.text), ("estado", cache.slug), ("pagina", cache.page_number))
 SEMAFORO_PARAMS = (("estado", cache.slug), ("agrupar", cache.choice(["institucion"])))
+RECENT_PARAMS = (
+    ("estado", cache.slug),
+    ("dias", cache.choice([str(d) for d in selectors.RECENT_WINDOWS])),
+)
+UPCOMING_PARAMS = (
+    ("estado", cache.slug),
+    ("dias", cache.choice([str(d) for d in selectors.UPCOMING_WINDOWS])),
+)
 
 
 @cached_public_page
@@ -268,6 +277,81 @@ def semaforo(request):
         "today": today,
     }
     return render(request, "public/semaforo.html", context)
+
+
+def _window(request, windows):
+    value = request.GET.get("dias")
+    return int(value) if value in {str(d) for d in windows} else windows[0]
+
+
+@cached_public_page(params=RECENT_PARAMS)
+def recently_overdue(request):
+    """Deadline watch: what fell due lately and is not done, and apart what went quiet."""
+    today = timezone.localdate()
+    states = list(State.objects.active())
+    state = _selected_state(request, states)
+    days = _window(request, selectors.RECENT_WINDOWS)
+    overdue, stale = selectors.recently_overdue(today=today, days=days, state=state)
+    context = {
+        "overdue": overdue,
+        "stale": stale,
+        "days": days,
+        "windows": selectors.RECENT_WINDOWS,
+        "states": states,
+        "selected_state": state,
+        "now": timezone.now(),
+        "today": today,
+    }
+    return render(request, "public/recently_overdue.html", context)
+
+
+@cached_public_page(params=UPCOMING_PARAMS)
+def upcoming_due(request):
+    """Deadline watch: what falls due next."""
+    today = timezone.localdate()
+    states = list(State.objects.active())
+    state = _selected_state(request, states)
+    days = _window(request, selectors.UPCOMING_WINDOWS)
+    context = {
+        "milestones": selectors.upcoming_due(today=today, days=days, state=state),
+        "days": days,
+        "windows": selectors.UPCOMING_WINDOWS,
+        "states": states,
+        "selected_state": state,
+        "today": today,
+    }
+    return render(request, "public/upcoming_due.html", context)
+
+
+def _calendar_response(request, *, state):
+    milestones = selectors.dated_milestones(state=state)
+    name = (
+        _("Due dates of %(state)s · OGP Tracker") % {"state": state.name}
+        if state
+        else _("Due dates · OGP Tracker")
+    )
+    body = ical.calendar(
+        milestones,
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+        name=name,
+        now=timezone.now(),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    slug = state.slug if state else "mexico"
+    response["Content-Disposition"] = f'inline; filename="vencimientos-{slug}.ics"'
+    return response
+
+
+@cached_public_page
+def calendar(request):
+    """Every due date of every active state, as a calendar to subscribe to."""
+    return _calendar_response(request, state=None)
+
+
+@cached_public_page
+def state_calendar(request, slug):
+    """A state's due dates, as a calendar to subscribe to."""
+    return _calendar_response(request, state=_active_state(slug))
 
 
 @cached_public_page
