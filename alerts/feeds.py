@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from commitments import rules
+from commitments import selectors as commitment_selectors
 from commitments.models import Commitment, DisputeMessage, Light, Milestone, Transition
 from states.models import State
 
@@ -203,3 +205,81 @@ class CommitmentFeed(_TrackerFeed):
 
     def feed_url(self, commitment):
         return reverse("alerts:commitment_feed", kwargs={"ogp_id": commitment.ogp_id})
+
+
+class RecentlyOverdueFeed(Feed):
+    """Deadline watch as Atom: one entry per milestone whose due date passed in the last 30
+    days unfinished, dated when it fell due (the midnight after its date), all states or one.
+    A milestone moved and overdue again is a new entry (its id names the date it missed)."""
+
+    feed_type = TextAtom1Feed
+    author_name = "OGP Tracker"
+    DAYS = 30
+
+    def get_object(self, request, slug=None):
+        if slug is None:
+            return None
+        return get_object_or_404(State.objects.active(), slug=slug)
+
+    def feed_url(self, state):
+        if state is None:
+            return reverse("alerts:recently_overdue_feed")
+        return reverse("alerts:state_recently_overdue_feed", kwargs={"slug": state.slug})
+
+    def feed_guid(self, state):
+        return _site_url() + self.feed_url(state)
+
+    def author_link(self, state):
+        return _site_url() + "/"
+
+    def title(self, state):
+        if state is None:
+            return _("Recently overdue milestones · OGP Tracker")
+        return _("Recently overdue milestones of %(state)s · OGP Tracker") % {"state": state.name}
+
+    def subtitle(self, state):
+        return _("Milestones whose due date passed in the last 30 days and that are not completed.")
+
+    def link(self, state):
+        url = reverse("public:recently_overdue")
+        return f"{url}?estado={state.slug}" if state else url
+
+    def items(self, state):
+        today = timezone.localdate()
+        overdue, _stale = commitment_selectors.recently_overdue(
+            today=today, days=self.DAYS, state=state
+        )
+        return overdue
+
+    def item_title(self, m):
+        return _("Overdue: %(milestone)s (due %(date)s)") % {
+            "milestone": _milestone_name(m),
+            "date": describe.day(m.due_on),
+        }
+
+    def item_description(self, m):
+        commitment = m.commitment
+        return " · ".join(
+            [
+                f"{commitment.ogp_id} {commitment.title}",
+                commitment.action_plan.state.name,
+                str(commitment.lead_institution),
+            ]
+        )
+
+    def item_link(self, m):
+        return f"{m.commitment.get_absolute_url()}#hito-{m.number}"
+
+    def item_guid(self, m):
+        return f"{_site_url()}/hitos/{m.pk}/vencido/{m.due_on.isoformat()}"
+
+    item_guid_is_permalink = False
+
+    def item_author_name(self, m):
+        return str(m.commitment.lead_institution)
+
+    def item_pubdate(self, m):
+        return rules.overdue_onset(m.due_on)
+
+    def item_updateddate(self, m):
+        return rules.overdue_onset(m.due_on)

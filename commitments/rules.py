@@ -60,6 +60,11 @@ def _midnight(day, tz):
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
 
 
+def overdue_onset(due_on, tz=None):
+    """When a milestone not completed falls overdue: the midnight after its due date."""
+    return _midnight(due_on + dt.timedelta(days=1), tz or timezone.get_default_timezone())
+
+
 def normalise_due(due_on, precision):
     """The date a milestone falls due: a date known only to the month is its last day."""
     if due_on is None or precision != "month":
@@ -95,7 +100,7 @@ def assess(
         since = min(now, _midnight(starts_on, tz))
         return Assessment(YELLOW, False, False, True, UNDATED, since, stale_at)
 
-    overdue_at = _midnight(due_on + dt.timedelta(days=1), tz)
+    overdue_at = overdue_onset(due_on, tz)
     due_soon_at = _midnight(due_on - dt.timedelta(days=DUE_SOON_DAYS), tz)
 
     red_onsets = [overdue_at, stale_at]

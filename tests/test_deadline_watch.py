@@ -125,3 +125,26 @@ def test_the_calendar_has_one_event_per_dated_milestone_and_follows_a_moved_date
     national = Calendar.from_ical(client.get("/vencimientos.ics").content).walk("VEVENT")
     assert any(e["uid"] == event["uid"] for e in national)
     assert client.get("/estados/no-existe/vencimientos.ics").status_code == 404
+
+
+def test_recently_overdue_as_atom_one_entry_per_missed_date(client, watch):
+    import xml.etree.ElementTree as ET
+
+    state, ms = watch
+    page = client.get("/recien-vencidos/", {"estado": state.slug}).content.decode()
+    feed_url = f"/estados/{state.slug}/recien-vencidos/feed/"
+    assert f'type="application/atom+xml" href="{feed_url}"' in page
+    response = client.get(feed_url)
+    assert response["Content-Type"].startswith("application/atom+xml")
+    atom = "{http://www.w3.org/2005/Atom}"
+    root = ET.fromstring(response.content)  # noqa: S314 (our own feed)
+    entries = root.findall(f"{atom}entry")
+    titles = [e.find(f"{atom}title").text for e in entries]
+    assert len(entries) == 2 and all(t.startswith("Vencido: MXVIG0001.") for t in titles)
+    three = ms["3 days ago"]
+    (entry,) = [e for e in entries if f"#hito-{three.number}" in e.find(f"{atom}link").get("href")]
+    assert entry.find(f"{atom}id").text.endswith(f"/hitos/{three.pk}/vencido/{three.due_on}")
+    assert entry.find(f"{atom}updated").text.startswith(str(three.due_on + dt.timedelta(days=1)))
+    assert root.find(f"{atom}author/{atom}name").text == "OGP Tracker"
+    assert client.get("/recien-vencidos/feed/").status_code == 200
+    assert client.get("/estados/no-existe/recien-vencidos/feed/").status_code == 404
