@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from commitments import importer, plan_file, services
 from commitments.models import ActionPlan, Commitment, Milestone
@@ -105,6 +106,10 @@ def test_into_an_empty_database_it_makes_the_same_plan_field_for_field(demo, tmp
     file = tmp_path / "plan.csv"
     call_command("export_plan", str(file), state="nuevo-leon", plan=1)
 
+    if connection.vendor == "postgresql":
+        # The reschedules above left deferred key checks pending, which TRUNCATE refuses.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     call_command("flush", interactive=False, verbosity=0)
     load_federal_entities(State)
     out = io.StringIO()

@@ -36,12 +36,12 @@ def test_a_citizen_follows_a_state_down_to_the_evidence(page, lit):
     page.get_by_label("Solo vencidos o sin actividad").check()
     page.get_by_role("button", name="Aplicar").click()
     assert "alerta=on" in page.url
-    assert page.locator(".commitment-list > li").count() == 4
+    assert page.locator(".commitment-list > li").count() == 5
 
     # Search without accents, keeping the filter in the URL.
-    page.get_by_label("Buscar").fill("participacion datos")
+    page.get_by_label("Buscar").fill("innovacion datos")
     page.get_by_role("button", name="Aplicar").click()
-    assert "q=participacion+datos" in page.url and "alerta=on" in page.url
+    assert "q=innovacion+datos" in page.url and "alerta=on" in page.url
     results = page.locator(".commitment-list > li h3")
     assert results.all_inner_texts() == [
         "Participación a través de la innovación con datos abiertos – dataLABNL"
