@@ -214,7 +214,8 @@ def test_local_times_are_the_same_instants_in_sql_and_python():
     assert wrong == []
 
 
-@pytest.mark.parametrize("moment", ["midnight", "autumn-2019"])
+# One moment: the SQL of the rules is the stale job's, which the test above runs at four.
+@pytest.mark.parametrize("moment", ["autumn-2019"])
 def test_the_audit_in_sql_finds_what_rules_py_finds(empty_db, moment):
     """`audit_lights` reads every milestone through the same SQL: on the grid, stored as
     never assessed, it finds in SQL exactly the differences rules.py finds; once the clock

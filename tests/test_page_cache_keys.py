@@ -69,7 +69,8 @@ def test_one_page_however_its_parameters_are_written(demo, pages, one, same):
 
 
 def test_values_the_page_cannot_use_are_served_not_stored(demo, pages):
-    for _ in range(20):
+    # Five random values of each: any one stored would be an entry.
+    for _ in range(5):
         response = get("/estados/nuevo-leon/", estatus=secrets.token_hex(4))
         assert "Algunos filtros no se entendieron" in response.content.decode()
         assert get("/estados/nuevo-leon/", plan=secrets.randbelow(10**6) + 100).status_code == 200
