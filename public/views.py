@@ -40,14 +40,14 @@ STATE_PAGE_PARAMS = (
 BY_STATE_PARAMS = (("estado", cache.slug),)
 SEARCH_PARAMS = (("q", cache.text), ("estado", cache.slug), ("pagina", cache.page_number))
 SEMAFORO_PARAMS = (("estado", cache.slug), ("agrupar", cache.choice(["institucion"])))
-RECENT_PARAMS = (
-    ("estado", cache.slug),
-    ("dias", cache.choice([str(d) for d in selectors.RECENT_WINDOWS])),
-)
-UPCOMING_PARAMS = (
-    ("estado", cache.slug),
-    ("dias", cache.choice([str(d) for d in selectors.UPCOMING_WINDOWS])),
-)
+
+
+def _deadline_params(windows):
+    return (("estado", cache.slug), ("dias", cache.choice([str(d) for d in windows])))
+
+
+RECENT_PARAMS = _deadline_params(selectors.RECENT_WINDOWS)
+UPCOMING_PARAMS = _deadline_params(selectors.UPCOMING_WINDOWS)
 
 
 @cached_public_page
@@ -279,47 +279,38 @@ def semaforo(request):
     return render(request, "public/semaforo.html", context)
 
 
-def _window(request, windows):
+def _deadline_watch(request, windows):
+    """What both deadline pages read: today, the states, the one chosen, the window."""
+    states = list(State.objects.active())
     value = request.GET.get("dias")
-    return int(value) if value in {str(d) for d in windows} else windows[0]
+    days = int(value) if value in {str(d) for d in windows} else windows[0]
+    return {
+        "today": timezone.localdate(),
+        "states": states,
+        "selected_state": _selected_state(request, states),
+        "days": days,
+        "windows": windows,
+    }
 
 
 @cached_public_page(params=RECENT_PARAMS)
 def recently_overdue(request):
     """Deadline watch: what fell due lately and is not done, and apart what went quiet."""
-    today = timezone.localdate()
-    states = list(State.objects.active())
-    state = _selected_state(request, states)
-    days = _window(request, selectors.RECENT_WINDOWS)
-    overdue, stale = selectors.recently_overdue(today=today, days=days, state=state)
-    context = {
-        "overdue": overdue,
-        "stale": stale,
-        "days": days,
-        "windows": selectors.RECENT_WINDOWS,
-        "states": states,
-        "selected_state": state,
-        "now": timezone.now(),
-        "today": today,
-    }
+    context = _deadline_watch(request, selectors.RECENT_WINDOWS)
+    context["overdue"], context["stale"] = selectors.recently_overdue(
+        today=context["today"], days=context["days"], state=context["selected_state"]
+    )
+    context["now"] = timezone.now()
     return render(request, "public/recently_overdue.html", context)
 
 
 @cached_public_page(params=UPCOMING_PARAMS)
 def upcoming_due(request):
     """Deadline watch: what falls due next."""
-    today = timezone.localdate()
-    states = list(State.objects.active())
-    state = _selected_state(request, states)
-    days = _window(request, selectors.UPCOMING_WINDOWS)
-    context = {
-        "milestones": selectors.upcoming_due(today=today, days=days, state=state),
-        "days": days,
-        "windows": selectors.UPCOMING_WINDOWS,
-        "states": states,
-        "selected_state": state,
-        "today": today,
-    }
+    context = _deadline_watch(request, selectors.UPCOMING_WINDOWS)
+    context["milestones"] = selectors.upcoming_due(
+        today=context["today"], days=context["days"], state=context["selected_state"]
+    )
     return render(request, "public/upcoming_due.html", context)
 
 
