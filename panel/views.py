@@ -86,10 +86,26 @@ def _milestone_page(request, milestone_pk, *, status=200, forms=None, stale=None
         or DisputeCloseForm(initial={"version": milestone.version}, prefix="close"),
         "retract_target": forms.get("retract_target"),
         "stale": stale,
+        "error_items": _error_items(forms),
         "max_upload": settings.EVIDENCE_MAX_BYTES,
         "allowed_types": uploads.ALLOWED_LABELS,
     }
     return render(request, "panel/milestone.html", context, status=status)
+
+
+def _error_items(forms):
+    """The errors of the refused form, for the summary at the top of the page: each message
+    with a link to its field (or to the form, for one about the whole form)."""
+    items = []
+    for form in forms.values():
+        if not hasattr(form, "errors"):
+            continue
+        for name, errors in form.errors.items():
+            field = form[name] if name in form.fields else None
+            anchor = field.auto_id if field is not None else f"form-{form.prefix}"
+            label = f"{field.label}: " if field is not None else ""
+            items.extend({"anchor": anchor, "text": f"{label}{m}"} for m in errors)
+    return items
 
 
 def _dispute_steps(dispute, allowed):
@@ -384,7 +400,15 @@ def bulk_update(request):
         to_apply.append((pk, data))
         prefixes.append(prefix)
     results = bulk.apply_rows(request.user, kind, to_apply, now=now, prefixes=prefixes)
-    rows.update((r.milestone_id, r) for r in results)
+    for result in results:
+        if result.ok:
+            # A saved row shows the milestone as saved, blank again: sending the page once more
+            # does not send it twice.
+            saved_row = _blank_row(kind, result.milestone)
+            saved_row.outcome = result.outcome
+            rows[result.milestone_id] = saved_row
+        else:
+            rows[result.milestone_id] = result
     saved = [r for r in results if r.ok]
     failed = [r for r in results if not r.ok]
     if not results:

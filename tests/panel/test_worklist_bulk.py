@@ -235,3 +235,18 @@ def test_the_bulk_screen_needs_sign_in_and_a_role(client, demo):
     client.force_login(user("admin"))
     assert client.get(BULK).status_code == 403
     assert client.get(WORKLIST).status_code == 403
+
+
+def test_a_refused_form_is_summarised_at_the_top_with_links_to_its_fields(client, gto):
+    client.force_login(user("oficial.guanajuato"))
+    response = client.post(
+        reverse("panel:report-status", kwargs={"pk": gto.pk}),
+        {"status-version": gto.version, "status-status": "in_progress", "status-progress": 100},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html[
+        html.index('id="error-summary"') : html.index("</div>", html.index("error-summary"))
+    ]
+    assert 'href="#id_status-note"' in summary  # the note is required
+    assert html.index('id="error-summary"') < html.index('id="form-status"')
