@@ -2,9 +2,11 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +14,7 @@ from django.utils.translation import ngettext, pgettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from alerts import tokens
 from commitments import permissions, selectors, services, uploads
 from commitments.models import Dispute, Milestone, Verification
 from states.models import Membership
@@ -454,4 +457,49 @@ def _bulk_page(request, mode, rows, *, saved=(), failed=(), status=200):
             "common_note": request.POST.get("nota_comun", ""),
         },
         status=status,
+    )
+
+
+# --- The reminder's link to a prefilled report ----------------------------------------------
+
+
+def report_link(request, token):
+    """A due-date reminder's signed link: the milestone's report form, prefilled, and a
+    one-click "no change" check. Sign-in is still required (a forwarded email must not let its
+    reader report), and the link is the addressee's alone; GET never writes (mail scanners
+    open links), so the check is one button on the page."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    try:
+        user_id, milestone_id, version = tokens.read_report_token(token)
+    except signing.SignatureExpired:
+        return render(request, "panel/report_link_invalid.html", {"expired": True}, status=400)
+    except signing.BadSignature:
+        return render(request, "panel/report_link_invalid.html", {"expired": False}, status=400)
+    if user_id != request.user.pk:
+        return render(request, "panel/report_link_invalid.html", {"other": True}, status=403)
+    milestone = get_object_or_404(
+        Milestone.objects.select_related("commitment__action_plan__state"), pk=milestone_id
+    )
+    if not permissions.has_perm(request.user, "milestone.status:write", milestone):
+        raise PermissionDenied
+    unchanged = {
+        "status-version": milestone.version,
+        "status-status": milestone.status,
+        "status-progress": milestone.progress,
+        "status-started_on": milestone.started_on.isoformat() if milestone.started_on else "",
+        "status-completed_on": "",
+        "status-note": _("No change since the last report."),
+    }
+    return render(
+        request,
+        "panel/report_link.html",
+        {
+            "milestone": milestone,
+            "commitment": milestone.commitment,
+            "changed_since": milestone.version != version,
+            "status_form": StatusForm.for_milestone(milestone),
+            "unchanged": unchanged,
+            "unchanged_note": unchanged["status-note"],
+        },
     )
