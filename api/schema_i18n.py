@@ -18,7 +18,7 @@ TEXTS = [
     gettext_noop("The item's milestone id, as sent."),
     gettext_noop("The milestone's version after the write."),
     gettext_noop(
-        "Up to 200 items in one request, each written on its own, as its single endpoint would: in its own transaction, with its own version, so one item's conflict or error leaves the others written. 200 when every item was written; 207 (Multi-Status) when at least one was not, each item's `result` and `status` saying which and why; 400 only when the request itself is malformed, and then nothing is written."
+        "Up to 200 items in one request, each written on its own, as its single endpoint would: in its own transaction, with its own version, so one item's conflict or error leaves the others written. 200 when every item was written; 207 (Multi-Status) when at least one was not, each item's `outcome` and `status` saying which and why; 400 only when the request itself is malformed, and then nothing is written."
     ),
     gettext_noop("Items not written."),
     gettext_noop("Items written (a check included)."),

@@ -34,7 +34,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from commitments import permissions, services, uploads
-from commitments.models import Milestone, Verification
+from commitments.models import Milestone
 from panel import bulk
 from panel.forms import EvidenceForm, StatusForm, VerificationForm
 
@@ -272,7 +272,7 @@ _BULK_RESPONSE = inline_serializer(
             "BulkItemResult",
             {
                 "id": serializers.JSONField(help_text="The item's milestone id, as sent."),
-                "result": serializers.ChoiceField(
+                "outcome": serializers.ChoiceField(
                     list(bulk.ITEM_STATUS),
                     help_text=(
                         "applied: written; checked: a report that changed nothing, recorded as "
@@ -307,7 +307,7 @@ _BULK_DOC = (
     "Up to 200 items in one request, each written on its own, as its single endpoint would: "
     "in its own transaction, with its own version, so one item's conflict or error leaves the "
     "others written. 200 when every item was written; 207 (Multi-Status) when at least one was "
-    "not, each item's `result` and `status` saying which and why; 400 only when the request "
+    "not, each item's `outcome` and `status` saying which and why; 400 only when the request "
     "itself is malformed, and then nothing is written."
 )
 
@@ -328,7 +328,11 @@ def _bulk_items(request):
 
 def _bulk_response(results):
     def item(result):
-        answer = {"id": result.milestone_id, "result": result.outcome, "status": result.http_status}
+        answer = {
+            "id": result.milestone_id,
+            "outcome": result.outcome,
+            "status": result.http_status,
+        }
         if result.ok:
             answer["version"] = result.milestone.version
         else:
@@ -389,7 +393,7 @@ def bulk_report_status(request):
                 {
                     "id": serializers.IntegerField(),
                     "version": serializers.IntegerField(),
-                    "result": serializers.ChoiceField(Verification.Result.choices),
+                    "result": serializers.ChoiceField(["verified", "disputed"]),
                     "reason": serializers.CharField(required=False),
                 },
                 many=True,

@@ -392,6 +392,8 @@ SPECTACULAR_SETTINGS = {
         "CauseEnum": "commitments.models.Transition.Cause",
         "ResultEnum": "commitments.models.Verification.Result",
         "MemberKindEnum": ["state", "municipality"],
+        # What became of each item of a bulk write (panel.bulk.ITEM_STATUS).
+        "BulkOutcomeEnum": ["applied", "checked", "conflict", "invalid", "forbidden", "not_found"],
     },
 }
 CORS_URLS_REGEX = r"^/(api|datos|en/datos)/.*$"

@@ -67,7 +67,8 @@ class RowResult:
 
 def milestones_by_id(ids):
     """The milestones of active states among `ids` (ints or not), in one query."""
-    wanted = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
+    # Only what could be a key: a number from outside may be anything (2**80 included).
+    wanted = {i for i in ids if type(i) is int and 0 < i < 2**63}
     found = Milestone.objects.filter(
         pk__in=wanted, commitment__action_plan__state__is_active=True
     ).select_related("commitment__action_plan__state")

@@ -341,9 +341,11 @@ def _bulk_ids(values):
     ids = []
     for value in values[: bulk.MAX_ROWS]:
         try:
-            ids.append(int(value))
+            number = int(value)
         except (TypeError, ValueError):
             continue
+        if 0 < number < 2**63:  # a key could be that; anything else from outside is dropped
+            ids.append(number)
     return list(dict.fromkeys(ids))
 
 

@@ -56,7 +56,7 @@ def test_every_item_written_is_a_200(client, demo):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["applied"] == 2 and body["failed"] == 0
-    assert [r["result"] for r in body["results"]] == ["applied", "applied"]
+    assert [r["outcome"] for r in body["results"]] == ["applied", "applied"]
     for m, progress, r in zip((first, second), (41, 42), body["results"], strict=True):
         m.refresh_from_db()
         assert m.progress == progress and r["version"] == m.version
@@ -87,7 +87,7 @@ def test_partial_success_is_a_207_with_a_result_per_item(client, demo, now):
     )
     assert response.status_code == 207
     results = response.json()["results"]
-    assert [(r["result"], r["status"]) for r in results] == [
+    assert [(r["outcome"], r["status"]) for r in results] == [
         ("applied", 200), ("conflict", 409), ("invalid", 400), ("forbidden", 403),
         ("not_found", 404),
     ]  # fmt: skip
@@ -105,7 +105,7 @@ def test_a_report_that_changes_nothing_is_a_check(client, demo):
     body = {"items": [item(m, status=m.status, progress=m.progress, note="Sin cambios")]}
     response = post(client, STATUS_URL, body, "oficial.guanajuato")
     assert response.status_code == 200
-    assert response.json()["results"][0]["result"] == "checked"
+    assert response.json()["results"][0]["outcome"] == "checked"
 
 
 @pytest.mark.parametrize(
@@ -138,12 +138,12 @@ def test_bulk_verification_by_civil_society(client, demo):
     response = post(client, VERIFY_URL, body, "osc.guanajuato")
     assert response.status_code == 207
     results = response.json()["results"]
-    assert results[0]["result"] == "applied"
-    assert results[1]["result"] == "invalid" and "reason" in results[1]["errors"]
+    assert results[0]["outcome"] == "applied"
+    assert results[1]["outcome"] == "invalid" and "reason" in results[1]["errors"]
     assert Verification.objects.filter(milestone=candidates[0]).latest("id").result == "verified"
     # An official may not verify: forbidden per item.
     response = post(client, VERIFY_URL, body, "oficial.guanajuato")
-    assert {r["result"] for r in response.json()["results"]} == {"forbidden"}
+    assert {r["outcome"] for r in response.json()["results"]} == {"forbidden"}
 
 
 def test_bulk_needs_a_token(client, demo):

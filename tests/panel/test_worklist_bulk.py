@@ -230,6 +230,13 @@ def test_a_dispute_without_reason_is_refused_on_its_row(client, demo):
     assert response.context["failed"][0].errors["reason"]
 
 
+def test_nonsense_ids_are_dropped_not_a_500(client, demo):
+    client.force_login(user("oficial.guanajuato"))
+    for ids in (["9" * 30], ["-1", "x", ""]):
+        assert client.get(BULK, {"hitos": ids}).status_code == 200
+        assert client.post(BULK, {"hitos": ids}).status_code == 302
+
+
 def test_the_bulk_screen_needs_sign_in_and_a_role(client, demo):
     assert client.get(BULK).status_code == 302
     client.force_login(user("admin"))
