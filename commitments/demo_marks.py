@@ -36,9 +36,14 @@ def _item_is_demo(item):
 def includes_demo(*groups):
     """Whether anything in `groups` is, or counts, demo data. Each group is a list of
     commitments, milestones (their commitment loaded) or rows annotated by demo_count, or a
-    queryset of commitments or milestones (one EXISTS query)."""
+    queryset of commitments or milestones (one EXISTS query, unless it is a page of results
+    or already read: its rows are then looked at)."""
     for group in groups:
-        if isinstance(group, QuerySet):
+        if (
+            isinstance(group, QuerySet)
+            and not group.query.is_sliced
+            and group._result_cache is None
+        ):
             prefix = "" if group.model._meta.model_name == "commitment" else "commitment__"
             if group.filter(demo_filter(prefix)).exists():
                 return True
