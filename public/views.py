@@ -194,7 +194,12 @@ def _plan_chart(request, slug, number):
         "url": request.build_absolute_uri(plan.state.get_absolute_url()),
         "date": formats.date_format(today, "DATE_FORMAT"),
     }
-    context = {"c": chart, "standalone": True, "credit": credit}
+    context = {
+        "c": chart,
+        "standalone": True,
+        "credit": credit,
+        "demo": demo_marks.includes_demo(plan.commitments.all()),
+    }
     return render_to_string("public/_chart.svg.html", context, request=request)
 
 

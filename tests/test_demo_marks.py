@@ -139,3 +139,13 @@ def test_the_new_column_is_documented(client, demo):
         if field["name"] == "is_demo"
     ]
     assert fields and all(field["type"] == "boolean" for field in fields)
+
+
+def test_a_downloaded_chart_of_a_demo_plan_says_so(client, real, lit):
+    assert (
+        "Ejemplo ilustrativo"
+        in client.get("/estados/nuevo-leon/planes/1/grafica.svg").content.decode()
+    )
+    real_plan = real.action_plan
+    svg = client.get(f"/estados/estado-real/planes/{real_plan.number}/grafica.svg")
+    assert svg.status_code == 200 and "Ejemplo ilustrativo" not in svg.content.decode()
