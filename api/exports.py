@@ -44,12 +44,12 @@ MILESTONE_COLUMNS = [
 RESCHEDULE_COLUMNS = [
     "ogp_id", "state", "milestone_id", "milestone_number", "reschedule_number", "old_due_on",
     "old_precision", "new_due_on", "new_precision", "days_moved", "after_due", "organisation",
-    "moved_at", "note", "url",
+    "moved_at", "note", "url", "is_demo",
 ]  # fmt: skip
 DISPUTE_COLUMNS = [
     "ogp_id", "state", "milestone_id", "milestone_number", "dispute_id", "dispute_state",
     "disputed_by", "opened_at", "answered_at", "closed_at", "message_number", "message_kind",
-    "message_organisation", "message_at", "message_text", "url",
+    "message_organisation", "message_at", "message_text", "url", "is_demo",
 ]  # fmt: skip
 OGP_COLUMNS = [
     "Commitment Unique Identifier", "Country/Locality", "Region", "Theme", "Year Of Submission",
@@ -260,6 +260,7 @@ def reschedule_rows(*, base_url, today=None, state=None):
             "milestone__commitment__ogp_id", "milestone__commitment__action_plan__state__name",
             "milestone_id", "milestone__number", "old_due_on", "old_precision", "new_due_on",
             "new_precision", "after_due", "organisation__name", "created_at", "note",
+            "milestone__commitment__is_demo", "milestone__commitment__is_illustrative",
         )
         .order_by(
             "milestone__commitment__action_plan__state__inegi_code",
@@ -270,7 +271,7 @@ def reschedule_rows(*, base_url, today=None, state=None):
     for row in qs.iterator(chunk_size=CHUNK):
         (
             ogp_id, state_name, milestone_id, number, old_due_on, old_precision, new_due_on,
-            new_precision, after_due, organisation, created_at, note,
+            new_precision, after_due, organisation, created_at, note, is_demo, illustrative,
         ) = row  # fmt: skip
         nth = nth + 1 if milestone_id == milestone else 1
         milestone = milestone_id
@@ -278,7 +279,7 @@ def reschedule_rows(*, base_url, today=None, state=None):
             ogp_id, state_name, milestone_id, number, nth, old_due_on, old_precision,
             new_due_on, new_precision, rules.days_moved(due_on=new_due_on, first_due_on=old_due_on),
             after_due, organisation or "", created_at, note,
-            _milestone_url(base_url, ogp_id, number),
+            _milestone_url(base_url, ogp_id, number), is_demo or illustrative,
         ]  # fmt: skip
         yield dict(zip(RESCHEDULE_COLUMNS, map(_iso, values), strict=True))
 
@@ -294,6 +295,7 @@ def dispute_rows(*, base_url, today=None, state=None):
             "dispute__milestone_id", f"{prefix}number", "dispute_id", "dispute__state",
             "dispute__organisation__name", "dispute__opened_at", "dispute__answered_at",
             "dispute__closed_at", "kind", "organisation__name", "created_at", "text",
+            f"{prefix}commitment__is_demo", f"{prefix}commitment__is_illustrative",
         )
         .order_by(
             f"{prefix}commitment__action_plan__state__inegi_code",
@@ -308,7 +310,7 @@ def dispute_rows(*, base_url, today=None, state=None):
         dispute = dispute_id
         values = [
             *row[:10], nth, row[10], row[11] or "", row[12], row[13],
-            _milestone_url(base_url, ogp_id, number),
+            _milestone_url(base_url, ogp_id, number), row[14] or row[15],
         ]  # fmt: skip
         yield dict(zip(DISPUTE_COLUMNS, map(_iso, values), strict=True))
 

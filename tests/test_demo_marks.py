@@ -149,3 +149,10 @@ def test_a_downloaded_chart_of_a_demo_plan_says_so(client, real, lit):
     real_plan = real.action_plan
     svg = client.get(f"/estados/estado-real/planes/{real_plan.number}/grafica.svg")
     assert svg.status_code == 200 and "Ejemplo ilustrativo" not in svg.content.decode()
+
+
+def test_the_reschedule_and_dispute_downloads_mark_demo_rows_too(client, lit):
+    for name in ("reprogramaciones", "disputas"):
+        found = rows(client, f"/datos/{name}.json")
+        assert found and all(row["is_demo"] is True for row in found), name
+        assert list(rows(client, f"/datos/{name}.csv")[0])[-1] == "is_demo"
