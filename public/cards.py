@@ -177,8 +177,11 @@ def institution(page, *, today):
         if led
         else ngettext("Supports %(n)s commitment", "Supports %(n)s commitments", len(rows))
     )
+    kicker = words % {"n": len(rows)}
+    if page.organisation.state:
+        kicker = f"{kicker} · {page.organisation.state.name}"
     return _card(
-        words % {"n": len(rows)},
+        kicker,
         page.organisation.name,
         summary,
         today=today,
