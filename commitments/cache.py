@@ -27,6 +27,7 @@ from django.db import transaction
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
 
 from ops import outbox
@@ -34,8 +35,18 @@ from ops.cache import cache_unavailable
 
 VERSION_KEY = "public:version"
 PAGE_TTL = 24 * 3600
-# Headers the inner middleware added, replayed on a hit.
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")
+# Headers the inner middleware or the view added, replayed on a hit.
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Vary",
+    "X-Frame-Options",
+    "ETag",
+    "Cache-Control",
+)
+# What a view said to the outer middleware (django-csp) on its response, replayed on a hit:
+# a widget's frame-ancestors (public.sharing.framable).
+KEPT_ATTRIBUTES = ("_csp_replace",)
 
 
 def _first_version():
@@ -279,7 +290,9 @@ class PublicPageCacheMiddleware:
             response = HttpResponse(hit[1])
             for name, value in hit[2]:
                 response[name] = value
-            return response
+            for name, value in hit[3] if len(hit) > 3 else ():
+                setattr(response, name, value)
+            return _conditional(request, response)
         # The view renders from what the key names, and nothing else.
         request.GET = query
         request.META["QUERY_STRING"] = query.urlencode()
@@ -292,5 +305,15 @@ class PublicPageCacheMiddleware:
             and version is not None
         ):
             headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
-            cache.set(key, (version, response.content, headers), PAGE_TTL)
+            attributes = [
+                (a, getattr(response, a)) for a in KEPT_ATTRIBUTES if hasattr(response, a)
+            ]
+            cache.set(key, (version, response.content, headers, attributes), PAGE_TTL)
+        return _conditional(request, response)
+
+
+def _conditional(request, response):
+    """A 304 Not Modified for a page with an ETag the client already has (share cards)."""
+    if response.status_code != 200 or not response.has_header("ETag"):
         return response
+    return get_conditional_response(request, etag=response["ETag"], response=response)

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from states.models import Organisation, State
 
-from . import filtering, permissions, rules
+from . import demo_marks, filtering, permissions, rules
 from .models import (
     ActionPlan,
     Commitment,
@@ -168,6 +168,7 @@ def states_overview(*, today):
         State.objects.active()
         .annotate(
             commitment_count=Count("action_plans__commitments", distinct=True),
+            demo_commitment_count=demo_marks.demo_count("action_plans__commitments__"),
             last_activity_at=Max(f"{prefix}last_activity_at"),
             **_milestone_counts(prefix, today),
             **_reschedule_times(STATE_PATH),
@@ -194,9 +195,16 @@ GROUP_KEYS = (
     "reschedule_count",
     "rescheduled_after_due_count",
 )
-SUMMARY_KEYS = ("commitment_count", "last_activity_at", "rescheduled_by", *GROUP_KEYS)
+SUMMARY_KEYS = (
+    "commitment_count",
+    "demo_commitment_count",
+    "last_activity_at",
+    "rescheduled_by",
+    *GROUP_KEYS,
+)
 NATIONAL_KEYS = (
     "commitment_count",
+    "demo_commitment_count",
     "milestone_count",
     "completed_count",
     "overdue_count",
@@ -234,6 +242,7 @@ def state_summary(*, state, today):
         State.objects.filter(pk=state.pk)
         .annotate(
             commitment_count=Count("action_plans__commitments", distinct=True),
+            demo_commitment_count=demo_marks.demo_count("action_plans__commitments__"),
             last_activity_at=Max(f"{prefix}last_activity_at"),
             **_milestone_counts(prefix, today),
             **_reschedule_times(STATE_PATH),
@@ -372,7 +381,12 @@ def institution_scorecard(*, today, state=None):
     """Lead institutions ranked from the most behind (institution_rank). A commitment with
     several leads counts for each of them."""
     plans = {"state__is_active": True} if state is None else {"state": state}
-    sums = ["commitment_count", *_milestone_counts("", today), *_reschedule_times("pk")]
+    sums = [
+        "commitment_count",
+        "demo_commitment_count",
+        *_milestone_counts("", today),
+        *_reschedule_times("pk"),
+    ]
     by_pk = {}
     for relation, lead in (
         ("led_commitments", "lead_institution"),
@@ -400,6 +414,7 @@ def _scorecard_rows(relation, lead, plans, today):
         .select_related("state")
         .annotate(
             commitment_count=Count(relation, distinct=True),
+            demo_commitment_count=demo_marks.demo_count(f"{relation}__"),
             **_milestone_counts(prefix, today),
             **_reschedule_times(
                 f"milestone__commitment__{lead}",
@@ -417,6 +432,7 @@ def _commitments_summary(commitments):
     keys = ("milestone_count", "completed_count", "overdue_count", "red_count", "yellow_count")
     summary = SimpleNamespace(
         commitment_count=len(commitments),
+        demo_commitment_count=sum(demo_marks.is_demo(c) for c in commitments),
         **{key: sum(getattr(c, key) for c in commitments) for key in keys},
     )
     return _with_group_light([summary])[0]

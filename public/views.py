@@ -11,14 +11,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from commitments import cache, files, search, selectors, uploads
+from commitments import cache, demo_marks, files, search, selectors, uploads
 from commitments.cache import cached_public_page
 from commitments.methodology import CHANGES as METHOD_CHANGES
 from commitments.models import ActionPlan, AuditRun, Commitment, Evidence, Light, LightReason
 from states.models import Organisation, State, TransparencyBodyTerm
 
 from . import calendar as ical
-from . import charts, design
+from . import cards, charts, design
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
@@ -54,7 +54,13 @@ UPCOMING_PARAMS = _deadline_params(selectors.UPCOMING_WINDOWS)
 def home(request):
     today = timezone.localdate()
     states = selectors.states_overview(today=today)
-    context = {"states": states, "totals": selectors.national_totals(states), "today": today}
+    context = {
+        "states": states,
+        "totals": selectors.national_totals(states),
+        "today": today,
+        "card": cards.national(states, today=today),
+        "shows_demo": demo_marks.includes_demo(states),
+    }
     return render(request, "public/home.html", context)
 
 
@@ -116,6 +122,8 @@ def state_detail(request, slug):
         "late": late,
         "late_total": late_total,
         "today": today,
+        "card": cards.state(state, summary, today=today),
+        "shows_demo": demo_marks.includes_demo([summary]),
     }
     return render(request, "public/state.html", context)
 
@@ -149,6 +157,7 @@ def national_search(request):
         "page": page,
         "query": query.urlencode(),
         "today": today,
+        "shows_demo": page is not None and demo_marks.includes_demo(page.object_list),
     }
     return render(request, "public/search.html", context)
 
@@ -185,7 +194,12 @@ def _plan_chart(request, slug, number):
         "url": request.build_absolute_uri(plan.state.get_absolute_url()),
         "date": formats.date_format(today, "DATE_FORMAT"),
     }
-    context = {"c": chart, "standalone": True, "credit": credit}
+    context = {
+        "c": chart,
+        "standalone": True,
+        "credit": credit,
+        "demo": demo_marks.includes_demo(plan.commitments.all()),
+    }
     return render_to_string("public/_chart.svg.html", context, request=request)
 
 
@@ -212,7 +226,13 @@ def institutions(request):
     states = list(State.objects.active())
     state = _selected_state(request, states)
     rows = selectors.institution_scorecard(today=today, state=state)
-    context = {"rows": rows, "states": states, "selected_state": state, "today": today}
+    context = {
+        "rows": rows,
+        "states": states,
+        "selected_state": state,
+        "today": today,
+        "shows_demo": demo_marks.includes_demo(rows),
+    }
     return render(request, "public/institutions.html", context)
 
 
@@ -223,7 +243,12 @@ def institution_detail(request, slug):
         institution = selectors.institution_page(slug=slug, today=today)
     except Organisation.DoesNotExist:
         raise Http404 from None
-    context = {"institution": institution, "organisation": institution.organisation}
+    context = {
+        "institution": institution,
+        "organisation": institution.organisation,
+        "card": cards.institution(institution, today=today),
+        "shows_demo": demo_marks.includes_demo(institution.led, institution.supported),
+    }
     return render(request, "public/institution.html", context)
 
 
@@ -250,6 +275,8 @@ def commitment_detail(request, ogp_id):
         "reason": selectors.commitment_reason(commitment),
         "moves": selectors.moves_of_milestones(milestones),
         "today": today,
+        "card": cards.commitment(commitment, today=today),
+        "shows_demo": demo_marks.is_demo(commitment),
     }
     return render(request, "public/commitment.html", context)
 
@@ -275,6 +302,7 @@ def semaforo(request):
         "group_by": by,
         "now": timezone.now(),
         "today": today,
+        "shows_demo": demo_marks.includes_demo(milestones, late),
     }
     return render(request, "public/semaforo.html", context)
 
@@ -301,6 +329,7 @@ def recently_overdue(request):
         today=context["today"], days=context["days"], state=context["selected_state"]
     )
     context["now"] = timezone.now()
+    context["shows_demo"] = demo_marks.includes_demo(context["overdue"], context["stale"])
     return render(request, "public/recently_overdue.html", context)
 
 
@@ -311,6 +340,7 @@ def upcoming_due(request):
     context["milestones"] = selectors.upcoming_due(
         today=context["today"], days=context["days"], state=context["selected_state"]
     )
+    context["shows_demo"] = demo_marks.includes_demo(context["milestones"])
     return render(request, "public/upcoming_due.html", context)
 
 
@@ -441,6 +471,7 @@ def state_report(request, slug):
         "late_total": late_total,
         "now": timezone.now(),
         "today": today,
+        "shows_demo": demo_marks.includes_demo([summary]),
     }
     return render(request, "public/report.html", context)
 
