@@ -35,7 +35,13 @@ from ops.cache import cache_unavailable
 VERSION_KEY = "public:version"
 PAGE_TTL = 24 * 3600
 # Headers the inner middleware added, replayed on a hit.
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Content-Disposition",  # a download's file name (the report PDF, the press kit, .ics)
+    "Vary",
+    "X-Frame-Options",
+)
 
 
 def _first_version():

@@ -19,6 +19,8 @@ urlpatterns = [
     path("instituciones/<slug:slug>/", views.institution_detail, name="institution"),
     path("estados/<slug:slug>/", views.state_detail, name="state"),
     path("estados/<slug:slug>/reporte/", views.state_report, name="state_report"),
+    path("estados/<slug:slug>/reporte.pdf", views.state_report_pdf, name="state_report_pdf"),
+    path("estados/<slug:slug>/kit-de-prensa.zip", views.press_kit, name="press_kit"),
     path(
         "estados/<slug:slug>/planes/<int:number>/grafica.svg",
         views.plan_chart_svg,
