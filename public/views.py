@@ -220,6 +220,13 @@ def institutions(request):
     states = list(State.objects.active())
     state = _selected_state(request, states)
     rows = selectors.institution_scorecard(today=today, state=state)
+    if state is None:
+        # The snapshots hold each institution's national figures: compared with the national
+        # scorecard only (a state's view counts only that state's plans).
+        selectors.with_ranking_history(rows, kind="institution", today=today)
+        days = max(selectors.RANKING_CHANGE_DAYS)
+        for row in rows:
+            row.sparkline = charts.sparkline(row.ranking_history, days=days, today=today)
     context = {"rows": rows, "states": states, "selected_state": state, "today": today}
     return render(request, "public/institutions.html", context)
 
