@@ -447,17 +447,32 @@ def state_report(request, slug):
     summary = selectors.state_summary(state=state, today=today)
     late_total = summary.late_completion_count
     late, _total = selectors.late_completions(today=today, state=state, total=late_total)
+    milestones = selectors.red_milestones(today=today, state=state)
+    institutions = selectors.institution_scorecard(today=today, state=state)
+    rows = REPORT_PRINT_ROWS
     context = {
         "state": state,
         "summary": summary,
-        "milestones": selectors.red_milestones(today=today, state=state),
-        "institutions": selectors.institution_scorecard(today=today, state=state),
+        "milestones": milestones,
+        "institutions": institutions,
         "late": late,
         "late_total": late_total,
+        "print_rows": rows,
+        # What printing leaves out, counted, so the page says where the rest is.
+        "print_more": {
+            "red": max(len(milestones) - rows["red"], 0),
+            "late": max(late_total - rows["late"], 0),
+            "ranking": max(len(institutions) - rows["ranking"], 0),
+        },
         "now": timezone.now(),
         "today": today,
     }
     return render(request, "public/report.html", context)
+
+
+# The rows of each list the printed report keeps, so that it prints on one page (Letter or
+# A4) whatever the data; the screen shows them all, and the PDF (report_pdf) counts its own.
+REPORT_PRINT_ROWS = {"red": 6, "late": 3, "ranking": 5}
 
 
 REPORT_PDF_PARAMS = (("papel", cache.text),)
