@@ -156,3 +156,13 @@ def test_they_are_in_the_data_package_and_on_the_open_data_page(client, demo):
     page = client.get("/datos/").content.decode()
     assert 'href="/datos/clasificaciones.csv"' in page
     assert "Diccionario de datos: clasificaciones en el tiempo" in page
+
+
+def test_staff_read_them_in_the_admin_and_change_none(client, demo, django_user_model):
+    snapshot()
+    row = RankingSnapshot.objects.first()
+    client.force_login(django_user_model.objects.get(username="admin"))
+    change = client.get(f"/admin/commitments/rankingsnapshot/{row.pk}/change/")
+    assert change.status_code == 200 and 'name="_save"' not in change.content.decode()
+    assert client.get(f"/admin/commitments/rankingsnapshot/{row.pk}/delete/").status_code == 403
+    assert client.get("/admin/commitments/rankingsnapshot/add/").status_code == 403

@@ -85,6 +85,10 @@ def test_the_default_paper_is_letter_and_a_wrong_one_is_refused(client, crowded)
     assert response.status_code == 400
     assert "papel=carta" in response.content.decode()
     assert client.get("/estados/no-existe/reporte.pdf").status_code == 404
+    for hostile in ("x" * 500, "<script>", "carta%00", "A4"):
+        response = client.get("/estados/queretaro-prueba/reporte.pdf", {"papel": hostile})
+        assert response.status_code == 400
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
 
 
 def _qr_modules(reader):
