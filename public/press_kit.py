@@ -9,6 +9,7 @@ through api.downloads.DATASETS, public.charts), so the kit says what the site sa
 import io
 import zipfile
 
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -93,7 +94,7 @@ def readme(request, state, entries, *, today):
             "above."
         ),
         _("The traffic lights are computed from due dates and evidence, not declared: %(url)s")
-        % {"url": request.build_absolute_uri("/como-medimos/")},
+        % {"url": request.build_absolute_uri(reverse("public:methodology"))},
         "",
         _("Files:"),
     ]

@@ -63,3 +63,18 @@ def test_the_readme_says_source_date_licence_and_each_file(kit):
 
 def test_an_unknown_state_has_no_kit(client, demo):
     assert client.get("/estados/no-existe/kit-de-prensa.zip").status_code == 404
+
+
+def test_a_cached_kit_keeps_its_file_name(client, demo, settings):
+    """The cache replays the download's name with its bytes (commitments.cache.KEPT_HEADERS)."""
+    settings.PUBLIC_PAGE_CACHE = True
+    first = client.get("/estados/guanajuato/kit-de-prensa.zip")
+    again = client.get("/estados/guanajuato/kit-de-prensa.zip")
+    assert again.content == first.content
+    assert again["Content-Disposition"] == 'attachment; filename="kit-de-prensa-guanajuato.zip"'
+    pdf = client.get("/estados/guanajuato/reporte.pdf?papel=a4")
+    assert client.get("/estados/guanajuato/reporte.pdf?papel=a4").content == pdf.content
+    assert (
+        'filename="reporte-guanajuato-a4.pdf"'
+        in client.get("/estados/guanajuato/reporte.pdf?papel=a4")["Content-Disposition"]
+    )
