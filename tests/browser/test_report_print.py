@@ -24,8 +24,7 @@ def printed(page, path, paper):
     return pypdf.PdfReader(io.BytesIO(page.pdf(format=paper, prefer_css_page_size=False)))
 
 
-@pytest.mark.parametrize("state", ["guanajuato", "nuevo-leon"])
-@pytest.mark.parametrize("paper", ["Letter", "A4"])
+@pytest.mark.parametrize(("state", "paper"), [("guanajuato", "Letter"), ("nuevo-leon", "A4")])
 def test_the_report_prints_on_one_page(page, lit, state, paper):
     reader = printed(page, f"/estados/{state}/reporte/", paper)
     assert len(reader.pages) == 1
