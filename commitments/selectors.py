@@ -35,6 +35,7 @@ from .models import (
     DisputeMessage,
     Evidence,
     HistoryEntry,
+    LightReason,
     Milestone,
     RankingSnapshot,
     Reschedule,
@@ -717,11 +718,37 @@ def late_completions(*, today, state=None, total=None):
 # Contributor panel.
 
 
-def _with_latest_verification(queryset):
+def with_latest_verification(queryset):
+    """Milestones annotated with their latest verification's result and the version it judged."""
     latest = Verification.objects.filter(milestone=OuterRef("pk")).order_by("-created_at", "-id")
     return queryset.annotate(
         verification_result=Subquery(latest.values("result")[:1]),
         verification_version=Subquery(latest.values("milestone_version")[:1]),
+    )
+
+
+# The reasons of a light that ask the government for a report: late, or due soon, or quiet.
+REPORT_REASONS = (
+    LightReason.OVERDUE,
+    LightReason.STALE,
+    LightReason.DUE_SOON,
+    LightReason.QUIET,
+)
+
+
+def needs_report():
+    """Q: an unfinished milestone whose light asks for the government's report (the worklist's
+    "needs my report"; attention_of's overdue, due soon and quiet, read from the stored light)."""
+    return Q(light_reason__in=REPORT_REASONS) & ~Q(status=Milestone.Status.COMPLETED)
+
+
+def awaiting_verification():
+    """Q on milestones annotated by with_latest_verification: a reported status no verdict
+    has judged yet, and no dispute in progress (as attention_of's "awaiting_verification")."""
+    return (
+        ~Q(status=Milestone.Status.NOT_STARTED)
+        & ~Q(verification_status=VerificationStatus.DISPUTED)
+        & (Q(verification_version__isnull=True) | ~Q(verification_version=F("version")))
     )
 
 
@@ -759,7 +786,7 @@ def dashboard(*, user, now):
     A milestone appears under each reason that applies to it. Plans that ended long ago are
     included: an overdue milestone of a finished plan is still overdue.
     """
-    milestones = _with_latest_verification(
+    milestones = with_latest_verification(
         permissions.visible_milestones(user)
         .select_related("commitment__action_plan__state")
         .annotate(stale_after_days=F("commitment__action_plan__state__stale_after_days"))
@@ -779,7 +806,7 @@ def panel_milestone(*, pk):
     )
     history = HistoryEntry.objects.select_related("author", "organisation", "status_update")
     return (
-        _with_latest_verification(Milestone.objects.all())
+        with_latest_verification(Milestone.objects.all())
         .select_related("commitment__action_plan__state", "commitment__lead_institution")
         .prefetch_related(
             Prefetch("evidence", queryset=evidence),

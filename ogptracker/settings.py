@@ -429,6 +429,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OGP Tracker <noreply@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long a citizen's follow confirmation link works, in seconds.
 FOLLOW_CONFIRM_MAX_AGE = int(os.environ.get("FOLLOW_CONFIRM_MAX_AGE", str(3 * 24 * 3600)))
+# The link to a prefilled report in a due-date reminder (sent 14 days before the date) works
+# this long: past the due date and a week more, then the panel is the way.
+REPORT_LINK_MAX_AGE = int(os.environ.get("REPORT_LINK_MAX_AGE", str(21 * 24 * 3600)))
 
 # Spanish (Mexico) first, English available under /en/.
 LANGUAGE_CODE = "es-mx"
