@@ -20,6 +20,7 @@ from commitments.models import (
     Dispute,
     DisputeMessage,
     Milestone,
+    RankingSnapshot,
     Reschedule,
 )
 
@@ -50,6 +51,11 @@ DISPUTE_COLUMNS = [
     "ogp_id", "state", "milestone_id", "milestone_number", "dispute_id", "dispute_state",
     "disputed_by", "opened_at", "answered_at", "closed_at", "message_number", "message_kind",
     "message_organisation", "message_at", "message_text", "url", "is_demo",
+]  # fmt: skip
+RANKING_COLUMNS = [
+    "date", "kind", "object_id", "slug", "name", "state", "state_slug", "rank", "light",
+    "milestones", "red", "yellow", "green", "overdue", "completed", "share_red",
+    "share_overdue", "share_completed", "taken_at",
 ]  # fmt: skip
 OGP_COLUMNS = [
     "Commitment Unique Identifier", "Country/Locality", "Region", "Theme", "Year Of Submission",
@@ -315,6 +321,21 @@ def dispute_rows(*, base_url, today=None, state=None):
         yield dict(zip(DISPUTE_COLUMNS, map(_iso, values), strict=True))
 
 
+def ranking_rows(*, base_url, today=None, state=None):
+    """Every day's figures of every state and institution (models.RankingSnapshot), oldest
+    first; a state's file holds the state and the institutions of that state."""
+    qs = RankingSnapshot.objects.all()
+    if state is not None:
+        qs = qs.filter(state_slug=state.slug)
+    qs = qs.order_by("date", "kind", "rank", "object_id").values_list(
+        "date", "kind", "object_id", "slug", "name", "state_name", "state_slug", "rank",
+        "light", "milestones", "red", "yellow", "green", "overdue", "completed", "share_red",
+        "share_overdue", "share_completed", "taken_at",
+    )  # fmt: skip
+    for row in qs.iterator(chunk_size=CHUNK):
+        yield dict(zip(RANKING_COLUMNS, map(_iso, row), strict=True))
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -472,6 +493,36 @@ DISPUTE_DESCRIPTIONS = {
     "message_text": _("Text of the message."),
 }
 
+RANKING_DESCRIPTIONS = {
+    "date": _("The day of the figures (YYYY-MM-DD, Mexico City): one row per object a day."),
+    "kind": _("state or institution (a lead institution, counted in every state)."),
+    "object_id": _(
+        "Identifier of the state or institution in this tracker: the same object every day."
+    ),
+    "slug": _(
+        "The state's or institution's name in its address (/estados/<slug>/ or "
+        "/instituciones/<slug>/), as it was that day."
+    ),
+    "name": _("Its name as it was that day."),
+    "state": _("State name: the state itself, or the institution's state."),
+    "state_slug": _("The state's name in its address (/estados/<slug>/)."),
+    "rank": _(
+        "Place in that day's ranking of its kind, 1 the most behind (the order of "
+        "/instituciones/, explained there)."
+    ),
+    "light": _("Its traffic light that day: red, yellow or green."),
+    "milestones": _("Milestones of the commitments it leads (a state: all of its own)."),
+    "red": _("Of them, red (overdue or stale)."),
+    "yellow": _("Of them, yellow (at risk)."),
+    "green": _("Of them, green (on track)."),
+    "overdue": _("Of them, overdue: past their due date, unfinished."),
+    "completed": _("Of them, reported completed."),
+    "share_red": _("red / milestones, 0 to 1 (0 when it has no milestones)."),
+    "share_overdue": _("overdue / milestones, 0 to 1."),
+    "share_completed": _("completed / milestones, 0 to 1."),
+    "taken_at": _("When the figures were taken (ISO 8601)."),
+}
+
 
 # The type of each column as its CSV cells are written, for the data package's table schemas
 # (api/datapackage.py); a column not named here is text. Codes are text, leading zeros kept.
@@ -482,20 +533,23 @@ TYPES = {
             "milestones_red", "id", "progress", "evidence_count", "days_late",
             "days_late_original", "reschedules", "days_moved", "milestone_id",
             "milestone_number", "reschedule_number", "dispute_id", "message_number",
-            "Year Of Submission", "Action Plan Number", "Commitment Number",
+            "Year Of Submission", "Action Plan Number", "Commitment Number", "object_id",
+            "rank", "red", "yellow", "green", "overdue", "completed",
         ],
         "integer",
     ),
-    "average_progress": "number",
+    **dict.fromkeys(
+        ["average_progress", "share_red", "share_overdue", "share_completed"], "number"
+    ),
     **dict.fromkeys([*OGP_VALUE_FIELDS, "is_illustrative", "after_due", "is_demo"], "boolean"),
     **dict.fromkeys(
         ["starts_on", "ends_on", "due_on", "original_due_on", "completed_on", "old_due_on",
-         "new_due_on"],
+         "new_due_on", "date"],
         "date",
     ),
     **dict.fromkeys(
         ["last_activity_at", "signal_since", "moved_at", "opened_at", "answered_at",
-         "closed_at", "message_at"],
+         "closed_at", "message_at", "taken_at"],
         "datetime",
     ),
 }  # fmt: skip
@@ -514,6 +568,8 @@ CODES = {
     "irm_potential_for_results": (Commitment, "irm_potential_for_results"),
     "irm_completion": (Commitment, "irm_completion"),
     "irm_did_it_open_government": (Commitment, "irm_did_it_open_government"),
+    "kind": (RankingSnapshot, "kind"),
+    "light": (RankingSnapshot, "light"),
 }
 URL_COLUMNS = {"url", "URL"}
 # Text columns of a fixed form: an entity's 2 digits, a municipality's 5.

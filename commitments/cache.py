@@ -39,6 +39,7 @@ PAGE_TTL = 24 * 3600
 KEPT_HEADERS = (
     "Content-Type",
     "Content-Language",
+    "Content-Disposition",  # a download's file name (the report PDF, the press kit, .ics)
     "Vary",
     "X-Frame-Options",
     "ETag",

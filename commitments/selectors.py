@@ -37,6 +37,7 @@ from .models import (
     HistoryEntry,
     LightReason,
     Milestone,
+    RankingSnapshot,
     Reschedule,
     StatusUpdate,
     Transition,
@@ -401,6 +402,42 @@ def institution_scorecard(*, today, state=None):
     rows = list(by_pk.values())
     _with_group_light(rows)
     rows.sort(key=institution_rank)
+    return rows
+
+
+# The ranking over time (models.RankingSnapshot): the changes the scorecard shows, and how
+# far back its small chart goes.
+RANKING_CHANGE_DAYS = (30, 90)
+# A missed day is no gap: the change against "30 days ago" reads the latest snapshot taken
+# on that day or up to this many days before it; with none, it says "no data".
+RANKING_TOLERANCE_DAYS = 7
+
+
+def with_ranking_history(rows, *, kind, today):
+    """Sets on each row of a ranking (institution_scorecard, states_overview) what the
+    snapshots say of it, in one query: .ranking_changes, for 30 and 90 days ago, each
+    SimpleNamespace(days, then, red_change) (then: the snapshot, None when there is none;
+    red_change: red milestones now less then), and .ranking_history, [(date, red)] oldest
+    first, ending with today's figures."""
+    since = today - dt.timedelta(days=max(RANKING_CHANGE_DAYS) + RANKING_TOLERANCE_DAYS)
+    by_object = {}
+    snapshots = RankingSnapshot.objects.filter(
+        kind=kind, object_id__in=[r.pk for r in rows], date__gte=since, date__lt=today
+    ).order_by("date")
+    for snapshot in snapshots:
+        by_object.setdefault(snapshot.object_id, []).append(snapshot)
+    for row in rows:
+        mine = by_object.get(row.pk, [])
+        row.ranking_changes = []
+        for days in RANKING_CHANGE_DAYS:
+            target = today - dt.timedelta(days=days)
+            earliest = target - dt.timedelta(days=RANKING_TOLERANCE_DAYS)
+            then = next((s for s in reversed(mine) if earliest <= s.date <= target), None)
+            change = row.red_count - then.red if then else None
+            row.ranking_changes.append(SimpleNamespace(days=days, then=then, red_change=change))
+        history_from = today - dt.timedelta(days=max(RANKING_CHANGE_DAYS))
+        row.ranking_history = [(s.date, s.red) for s in mine if s.date >= history_from]
+        row.ranking_history.append((today, row.red_count))
     return rows
 
 

@@ -309,6 +309,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.audit_lights",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The day's figures of every state and institution, for the ranking over time
+    # (commitments.services.rankings): after the night's audit, so the lights are right.
+    "snapshot-rankings": {
+        "task": "commitments.snapshot_rankings",
+        "schedule": crontab(hour=4, minute=15),
+    },
     # Follows never confirmed are forgotten once their link has expired.
     "purge-unconfirmed-follows": {
         "task": "alerts.purge_unconfirmed_follows",

@@ -25,6 +25,8 @@ urlpatterns = [
     path("estados/<slug:slug>/reporte/", views.state_report, name="state_report"),
     path("estados/<slug:slug>/tarjeta.png", sharing.state_card, name="state_card"),
     path("estados/<slug:slug>/widget/", sharing.state_widget, name="state_widget"),
+    path("estados/<slug:slug>/reporte.pdf", views.state_report_pdf, name="state_report_pdf"),
+    path("estados/<slug:slug>/kit-de-prensa.zip", views.press_kit, name="press_kit"),
     path(
         "estados/<slug:slug>/planes/<int:number>/grafica.svg",
         views.plan_chart_svg,

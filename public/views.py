@@ -6,6 +6,7 @@ from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -18,7 +19,8 @@ from commitments.models import ActionPlan, AuditRun, Commitment, Evidence, Light
 from states.models import Organisation, State, TransparencyBodyTerm
 
 from . import calendar as ical
-from . import cards, charts, design
+from . import cards, charts, design, report_pdf
+from . import press_kit as press_kit_files
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
@@ -188,6 +190,12 @@ def _plan_chart(request, slug, number):
     (timeline,) = selectors.plan_timelines(plans=[plan], today=today) or [None]
     if timeline is None:
         raise Http404
+    return _chart_svg(request, timeline, today=today)
+
+
+def _chart_svg(request, timeline, *, today):
+    """A plan's timeline (selectors.plan_timelines) drawn as a standalone SVG, credited."""
+    plan = timeline.plan
     chart = charts.draw(timeline.points, charts.SIZES[0], today=today)
     credit = _("%(site)s · %(url)s · %(date)s · CC BY 4.0") % {
         "site": _("OGP Tracker"),
@@ -226,6 +234,13 @@ def institutions(request):
     states = list(State.objects.active())
     state = _selected_state(request, states)
     rows = selectors.institution_scorecard(today=today, state=state)
+    if state is None:
+        # The snapshots hold each institution's national figures: compared with the national
+        # scorecard only (a state's view counts only that state's plans).
+        selectors.with_ranking_history(rows, kind="institution", today=today)
+        days = max(selectors.RANKING_CHANGE_DAYS)
+        for row in rows:
+            row.sparkline = charts.sparkline(row.ranking_history, days=days, today=today)
     context = {
         "rows": rows,
         "states": states,
@@ -462,18 +477,91 @@ def state_report(request, slug):
     summary = selectors.state_summary(state=state, today=today)
     late_total = summary.late_completion_count
     late, _total = selectors.late_completions(today=today, state=state, total=late_total)
+    milestones = selectors.red_milestones(today=today, state=state)
+    institutions = selectors.institution_scorecard(today=today, state=state)
+    rows = REPORT_PRINT_ROWS
     context = {
         "state": state,
         "summary": summary,
-        "milestones": selectors.red_milestones(today=today, state=state),
-        "institutions": selectors.institution_scorecard(today=today, state=state),
+        "milestones": milestones,
+        "institutions": institutions,
         "late": late,
         "late_total": late_total,
+        "print_rows": rows,
+        # What printing leaves out, counted, so the page says where the rest is.
+        "print_more": {
+            "red": max(len(milestones) - rows["red"], 0),
+            "late": max(late_total - rows["late"], 0),
+            "ranking": max(len(institutions) - rows["ranking"], 0),
+        },
         "now": timezone.now(),
         "today": today,
         "shows_demo": demo_marks.includes_demo([summary]),
     }
     return render(request, "public/report.html", context)
+
+
+# The rows of each list the printed report keeps, so that it prints on one page (Letter or
+# A4) whatever the data; the screen shows them all, and the PDF (report_pdf) counts its own.
+REPORT_PRINT_ROWS = {"red": 6, "late": 3, "ranking": 5}
+
+
+REPORT_PDF_PARAMS = (("papel", cache.text),)
+
+
+def report_data(request, state, *, today):
+    """What the PDF report shows (public.report_pdf.Report), from the selectors."""
+    summary = selectors.state_summary(state=state, today=today)
+    plans = selectors.state_action_plans(state=state)
+    timelines = selectors.plan_timelines(plans=plans, today=today)
+    chart_png, chart_title = None, ""
+    if timelines:  # the latest plan that has milestones
+        chart_png = charts.to_png(_chart_svg(request, timelines[0], today=today))
+        chart_title = timelines[0].plan.title
+    return report_pdf.Report(
+        state_name=state.name,
+        light=summary.light,
+        summary=summary,
+        milestones=selectors.red_milestones(today=today, state=state),
+        today=today,
+        now=timezone.localtime(),
+        report_url=request.build_absolute_uri(reverse("public:state_report", args=[state.slug])),
+        state_url=request.build_absolute_uri(state.get_absolute_url()),
+        data_url=request.build_absolute_uri(
+            reverse("api:state-download", args=[state.slug, "hitos", "csv"])
+        ),
+        is_demo=Commitment.objects.filter(action_plan__state=state, is_demo=True).exists(),
+        chart_png=chart_png,
+        chart_title=chart_title,
+    )
+
+
+@cached_public_page(params=REPORT_PDF_PARAMS)
+def state_report_pdf(request, slug):
+    """The report as a one-page PDF, on Letter (`?papel=carta`, the default) or A4."""
+    state = _active_state(slug)
+    paper = request.GET.get("papel") or report_pdf.DEFAULT_PAPER
+    if paper not in report_pdf.PAPERS:
+        cache.dont_store(request)
+        message = _("Unknown paper %(paper)s: use papel=carta (Letter) or papel=a4.") % {
+            "paper": paper[:40]
+        }
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    body = report_pdf.render(report_data(request, state, today=timezone.localdate()), paper=paper)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="reporte-{state.slug}-{paper}.pdf"'
+    return response
+
+
+@cached_public_page
+def press_kit(request, slug):
+    """A state's press kit in one ZIP (public.press_kit): the PDF report, the CSVs, the
+    charts and a README."""
+    state = _active_state(slug)
+    body = press_kit_files.build_zip(request, state, today=timezone.localdate())
+    response = HttpResponse(body, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="kit-de-prensa-{state.slug}.zip"'
+    return response
 
 
 def download_evidence(request, pk):
