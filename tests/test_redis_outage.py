@@ -26,6 +26,7 @@ from commitments import services
 from commitments.models import Milestone, StatusUpdate, Transition
 from ogptracker.celery import app as celery_app
 from ops.models import OutboxMessage
+from states.models import State
 from tests.conftest import require_tool
 from tests.processes import emails_in, free_port, server_env, wait_for
 
@@ -220,6 +221,9 @@ def test_a_redis_outage_loses_no_page_no_write_and_no_task(
         email="vecina@example.org", commitment=commitment, confirmed_at=now, created_at=now
     )
     official = django_user_model.objects.get(username="oficial.nuevoleon")
+    # The Consejo leads MXNLE9002, not the official's secretariat: the state lets any of its
+    # officials report (the scope of writes has its own tests).
+    State.objects.filter(slug="nuevo-leon").update(any_official_may_report=True)
     commitment_url = f"/compromisos/{commitment.ogp_id}/"
 
     # --- Redis up: pages are cached, a write's task is published at once and runs.

@@ -6,8 +6,10 @@ accessibility violation at 375 and 1280 px, and their controls are at least 44 p
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from alerts import tokens
 from commitments import permissions, services
 from commitments.models import Commitment, Milestone, StatusUpdate
 from states.models import Membership, State
@@ -112,12 +114,19 @@ TOUCH_TARGETS = """() => [...document.querySelectorAll(
 def test_the_panel_passes_axe_and_has_large_targets(page, demo, axe, width):
     page.set_viewport_size({"width": width, "height": 900})
     milestone = Milestone.objects.get(commitment__ogp_id="MXGTO9004", number=2)
+    official = Membership.objects.get(user__username="oficial.guanajuato").user
+    report_link = reverse(
+        "panel:report-link", args=[tokens.report_token(user=official, milestone=milestone)]
+    )
     sign_in(page, "oficial.guanajuato")
     for path in (
         "/panel/",
         "/panel/hitos/",
         "/panel/hitos/actualizar/",
         f"/panel/hitos/{milestone.pk}/",
+        "/panel/tokens/",
+        "/cuenta/preferencias/",
+        report_link,
     ):
         page.goto(page.base_url + path)
         assert axe(page) == [], path
