@@ -50,7 +50,7 @@ RECENT_PARAMS = _deadline_params(selectors.RECENT_WINDOWS)
 UPCOMING_PARAMS = _deadline_params(selectors.UPCOMING_WINDOWS)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def home(request):
     today = timezone.localdate()
     states = selectors.states_overview(today=today)
@@ -65,7 +65,7 @@ def _active_state(slug):
     return get_object_or_404(states, slug=slug)
 
 
-@cached_public_page(params=STATE_PAGE_PARAMS)
+@cached_public_page(scopes=cache.state_of_url, params=STATE_PAGE_PARAMS)
 def state_detail(request, slug):
     state = _active_state(slug)
     today = timezone.localdate()
@@ -120,7 +120,7 @@ def state_detail(request, slug):
     return render(request, "public/state.html", context)
 
 
-@cached_public_page(params=SEARCH_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=SEARCH_PARAMS)
 def national_search(request):
     """Commitments of every state matching the words (commitments.search): titles, texts,
     the lead institution's name or acronym; Spanish plurals and accents ignored."""
@@ -189,7 +189,7 @@ def _plan_chart(request, slug, number):
     return render_to_string("public/_chart.svg.html", context, request=request)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def plan_chart_svg(request, slug, number):
     """One plan's chart as a file of its own, with the site's credit, to download or embed."""
     # The page's link names the file (download="..."): a cached hit replays only a few
@@ -198,7 +198,7 @@ def plan_chart_svg(request, slug, number):
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def plan_chart_png(request, slug, number):
     """The same chart as a PNG picture (twice the SVG's pixels), for slides and documents
     that take no SVG. Drawn on the server from the SVG by resvg (public/charts.py)."""
@@ -206,7 +206,7 @@ def plan_chart_png(request, slug, number):
     return HttpResponse(png, content_type="image/png")
 
 
-@cached_public_page(params=BY_STATE_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=BY_STATE_PARAMS)
 def institutions(request):
     today = timezone.localdate()
     states = list(State.objects.active())
@@ -216,7 +216,7 @@ def institutions(request):
     return render(request, "public/institutions.html", context)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.institution_of_url)
 def institution_detail(request, slug):
     today = timezone.localdate()
     try:
@@ -227,7 +227,7 @@ def institution_detail(request, slug):
     return render(request, "public/institution.html", context)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.commitment_of_url)
 def commitment_detail(request, ogp_id):
     today = timezone.localdate()
     try:
@@ -254,7 +254,7 @@ def commitment_detail(request, ogp_id):
     return render(request, "public/commitment.html", context)
 
 
-@cached_public_page(params=SEMAFORO_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=SEMAFORO_PARAMS)
 def semaforo(request):
     today = timezone.localdate()
     states = list(State.objects.active())
@@ -293,7 +293,7 @@ def _deadline_watch(request, windows):
     }
 
 
-@cached_public_page(params=RECENT_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=RECENT_PARAMS)
 def recently_overdue(request):
     """Deadline watch: what fell due lately and is not done, and apart what went quiet."""
     context = _deadline_watch(request, selectors.RECENT_WINDOWS)
@@ -304,7 +304,7 @@ def recently_overdue(request):
     return render(request, "public/recently_overdue.html", context)
 
 
-@cached_public_page(params=UPCOMING_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=UPCOMING_PARAMS)
 def upcoming_due(request):
     """Deadline watch: what falls due next."""
     context = _deadline_watch(request, selectors.UPCOMING_WINDOWS)
@@ -333,19 +333,19 @@ def _calendar_response(request, *, state):
     return response
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def calendar(request):
     """Every due date of every active state, as a calendar to subscribe to."""
     return _calendar_response(request, state=None)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def state_calendar(request, slug):
     """A state's due dates, as a calendar to subscribe to."""
     return _calendar_response(request, state=_active_state(slug))
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def methodology(request):
     states = State.objects.active().order_by("name")
     context = {"states": states, "changes": list(reversed(METHOD_CHANGES))}
@@ -375,7 +375,7 @@ def _audit_value(name, value):
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def corrections(request):
     """Every light the nightly audit found differing from the rules, and how it was put
     right (commitments.services.audit)."""
@@ -420,12 +420,12 @@ def corrections(request):
     return render(request, "public/corrections.html", context)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.no_scope)
 def design_system(request):
     return render(request, "public/design.html", {"groups": design.tokens()})
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def state_report(request, slug):
     state = _active_state(slug)
     today = timezone.localdate()
