@@ -2,7 +2,7 @@
 data they show changes (commitments.cache)."""
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -72,21 +72,7 @@ def state_detail(request, slug):
     summary = selectors.state_summary(state=state, today=today)
     plans = selectors.state_action_plans(state=state)
     commitments = selectors.state_commitments(state=state, today=today)
-    leads = list(
-        Organisation.objects.filter(
-            Q(led_commitments__action_plan__state=state)
-            | Q(co_led_commitments__action_plan__state=state)
-        )
-        .distinct()
-        .order_by("name")
-    )
-    themes = list(
-        Commitment.objects.filter(action_plan__state=state)
-        .exclude(theme="")
-        .values_list("theme", flat=True)
-        .distinct()
-        .order_by("theme")
-    )
+    leads, themes = selectors.state_filter_choices(state=state)
     filterset = CommitmentFilter(
         request.GET or None,
         queryset=commitments,
@@ -132,7 +118,8 @@ def national_search(request):
     if text:
         commitments = (
             commitments_with_counts_in(state=state, today=today)
-            .select_related("action_plan__state", "lead_institution")
+            .select_related("action_plan__state", "lead_institution", "municipality")
+            .prefetch_related("co_lead_institutions")
             .order_by("action_plan__state__name", "action_plan__number", "number")
         )
         paginator = Paginator(search.search(commitments, text), PAGE_SIZE)
