@@ -659,16 +659,52 @@ def _moves_of(queryset):
     )
 
 
-def red_milestones(*, today, state=None):
-    """Every red milestone of the active states, the longest overdue first."""
-    milestones = (
-        Milestone.objects.filter(signal="red", commitment__action_plan__state__is_active=True)
-        .select_related("commitment__action_plan__state", "commitment__lead_institution")
-        .order_by("due_on", "signal_since", "pk")
+def _red(state):
+    milestones = Milestone.objects.filter(
+        signal="red", commitment__action_plan__state__is_active=True
     )
     if state is not None:
         milestones = milestones.filter(commitment__action_plan__state=state)
+    return milestones
+
+
+# The longest overdue first: the earliest due date (undated ones last, as 0 days overdue).
+_LONGEST_OVERDUE = (F("due_on").asc(nulls_last=True), "signal_since", "pk")
+
+
+def red_milestones(*, today, state=None, limit=None):
+    """The red milestones of the active states, the longest overdue first (the first `limit`
+    of them, or all)."""
+    milestones = (
+        _red(state)
+        .select_related("commitment__action_plan__state", "commitment__lead_institution")
+        .order_by(*_LONGEST_OVERDUE)
+    )
+    if limit is not None:
+        milestones = milestones[:limit]
     return with_lateness(list(_moves_of(milestones)), today=today)
+
+
+# What the semáforo groups red milestones by: the group's name, then its id (two
+# institutions may share a name), as the milestone reaches them.
+RED_GROUPS = {
+    "estado": ("commitment__action_plan__state__name", "commitment__action_plan__state_id"),
+    "institucion": ("commitment__lead_institution__name", "commitment__lead_institution_id"),
+}
+
+
+def red_milestones_grouped(*, state=None, by="estado"):
+    """The red milestones of the active states grouped `by` (RED_GROUPS), each group the
+    longest overdue first: a queryset to paginate (with_lateness on each page), and each
+    group's whole count by its id (one query)."""
+    name, key = RED_GROUPS[by]
+    milestones = (
+        _red(state)
+        .select_related("commitment__action_plan__state", "commitment__lead_institution")
+        .order_by(name, key, *_LONGEST_OVERDUE)
+    )
+    counts = dict(_red(state).order_by().values_list(key).annotate(n=Count("pk")))
+    return _moves_of(milestones), counts
 
 
 # Deadline watch: the windows a reader may choose, in days (the first is the default).

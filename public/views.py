@@ -1,6 +1,8 @@
 """Public pages: anyone, no account. Reads come from selectors; pages are cached until any
 data they show changes (commitments.cache)."""
 
+from types import SimpleNamespace
+
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
@@ -22,6 +24,11 @@ from . import charts, design
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
+# Rows a page of the semáforo and of the institution scorecard shows.
+SEMAFORO_PAGE_SIZE = 100
+SCORECARD_PAGE_SIZE = 50
+# Red milestones and institutions a state's report lists, the worst first ("and N more").
+REPORT_LIMIT = 30
 
 # The query parameters each page reads, the only ones its cached copy is keyed on
 # (commitments.cache): the state page's filters (public.filters), sort and page.
@@ -37,9 +44,13 @@ STATE_PAGE_PARAMS = (
     ("orden", cache.text),
     ("pagina", cache.page_number),
 )
-BY_STATE_PARAMS = (("estado", cache.slug),)
 SEARCH_PARAMS = (("q", cache.text), ("estado", cache.slug), ("pagina", cache.page_number))
-SEMAFORO_PARAMS = (("estado", cache.slug), ("agrupar", cache.choice(["institucion"])))
+SEMAFORO_PARAMS = (
+    ("estado", cache.slug),
+    ("agrupar", cache.choice(["institucion"])),
+    ("pagina", cache.page_number),
+)
+BY_STATE_PAGE_PARAMS = (("estado", cache.slug), ("pagina", cache.page_number))
 
 
 def _deadline_params(windows):
@@ -193,13 +204,23 @@ def plan_chart_png(request, slug, number):
     return HttpResponse(png, content_type="image/png")
 
 
-@cached_public_page(scopes=cache.state_of_param, params=BY_STATE_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=BY_STATE_PAGE_PARAMS)
 def institutions(request):
+    """The scorecard, ranked over every lead institution, a page at a time."""
     today = timezone.localdate()
     states = list(State.objects.active())
     state = _selected_state(request, states)
-    rows = selectors.institution_scorecard(today=today, state=state)
-    context = {"rows": rows, "states": states, "selected_state": state, "today": today}
+    page = _page_of(
+        request, selectors.institution_scorecard(today=today, state=state), SCORECARD_PAGE_SIZE
+    )
+    context = {
+        "page": page,
+        "rows": page.object_list,
+        "query": _query_without_page(request),
+        "states": states,
+        "selected_state": state,
+        "today": today,
+    }
     return render(request, "public/institutions.html", context)
 
 
@@ -243,18 +264,27 @@ def commitment_detail(request, ogp_id):
 
 @cached_public_page(scopes=cache.state_of_param, params=SEMAFORO_PARAMS)
 def semaforo(request):
+    """Every red milestone, grouped by state or by lead institution, a page at a time."""
     today = timezone.localdate()
     states = list(State.objects.active())
     state = _selected_state(request, states)
     by = "institucion" if request.GET.get("agrupar") == "institucion" else "estado"
-    milestones = selectors.red_milestones(today=today, state=state)
-    if by == "institucion":
-        milestones.sort(key=lambda m: (m.commitment.lead_institution.name, -m.days_overdue))
-    else:
-        milestones.sort(key=lambda m: (m.commitment.action_plan.state.name, -m.days_overdue))
+    milestones, counts = selectors.red_milestones_grouped(state=state, by=by)
+    page = _page_of(request, milestones, SEMAFORO_PAGE_SIZE)
+    rows = selectors.with_lateness(list(page.object_list), today=today)
+    groups = []
+    for m in rows:
+        c = m.commitment
+        grouper = c.lead_institution if by == "institucion" else c.action_plan.state
+        if not groups or groups[-1].grouper.pk != grouper.pk:
+            total = counts.get(grouper.pk, 0)
+            groups.append(SimpleNamespace(grouper=grouper, total=total, list=[]))
+        groups[-1].list.append(m)
     late, late_total = selectors.late_completions(today=today, state=state)
     context = {
-        "milestones": milestones,
+        "page": page,
+        "query": _query_without_page(request),
+        "groups": groups,
         "late": late,
         "late_total": late_total,
         "states": states,
@@ -264,6 +294,21 @@ def semaforo(request):
         "today": today,
     }
     return render(request, "public/semaforo.html", context)
+
+
+def _page_of(request, items, size):
+    """The page `?pagina=` names of `items`; a page past the last shows the last, not
+    stored."""
+    page = Paginator(items, size).get_page(request.GET.get("pagina"))
+    if request.GET.get("pagina", str(page.number)) != str(page.number):
+        cache.dont_store(request)
+    return page
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return query.urlencode()
 
 
 def _deadline_watch(request, windows):
@@ -419,11 +464,15 @@ def state_report(request, slug):
     summary = selectors.state_summary(state=state, today=today)
     late_total = summary.late_completion_count
     late, _total = selectors.late_completions(today=today, state=state, total=late_total)
+    institutions = selectors.institution_scorecard(today=today, state=state)
     context = {
         "state": state,
         "summary": summary,
-        "milestones": selectors.red_milestones(today=today, state=state),
-        "institutions": selectors.institution_scorecard(today=today, state=state),
+        # One page per state, whatever its size: the worst first, and how many more.
+        "milestones": selectors.red_milestones(today=today, state=state, limit=REPORT_LIMIT),
+        "institutions": institutions[:REPORT_LIMIT],
+        "more_milestones": max(summary.red_count - REPORT_LIMIT, 0),
+        "more_institutions": max(len(institutions) - REPORT_LIMIT, 0),
         "late": late,
         "late_total": late_total,
         "now": timezone.now(),
