@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -25,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from states.models import Organisation, State
@@ -366,57 +367,102 @@ def _sort_key(text):
     return "".join(c for c in folded if not unicodedata.combining(c)).casefold()
 
 
-def _month_after(month):
-    return (month + dt.timedelta(days=32)).replace(day=1)
+# A plan's chart spans at most this much before its start and after its end: a milestone
+# dated further away (an absurd date, 0001-01-01) is counted at the axis' first or last month
+# rather than stretching it over centuries.
+CHART_MARGIN_YEARS = 10
 
 
-def _cumulative(rows, *, start, end, today):
-    """Month by month from `start` to `end` (first days of months): how many of `rows` (due,
-    original due, completed on) were planned to be due, and how many were completed, by the
-    end of each month; completed is None for months after today."""
-    # A milestone without a date is planned for no month (counted apart, "sin fecha").
-    planned = sorted(original or due for due, original, _ in rows if original or due)
-    completed = sorted(done for _, _, done in rows if done)
-    points, month = [], start
-    while month <= end:
-        cutoff = _month_after(month) - dt.timedelta(days=1)
+def _months_between(start, end):
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def _add_months(month, n):
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _cumulative(planned, completed, *, start, end, today):
+    """Month by month from `start` to `end` (first days of months): how many milestones were
+    planned to be due, and how many were completed, by the end of each month; completed is
+    None for months after today. `planned` and `completed` are {month: count}; months before
+    `start` count from the first point, months after `end` at the last."""
+    points = []
+    planned_total = completed_total = 0
+    planned_months = sorted(planned)
+    completed_months = sorted(completed)
+    p = c = 0
+    last = _months_between(start, end)
+    for i in range(last + 1):
+        month = _add_months(start, i)
+        while p < len(planned_months) and (i == last or planned_months[p] <= month):
+            planned_total += planned[planned_months[p]]
+            p += 1
+        while c < len(completed_months) and (i == last or completed_months[c] <= month):
+            completed_total += completed[completed_months[c]]
+            c += 1
         points.append(
             {
                 "month": month,
-                "planned": sum(1 for d in planned if d <= cutoff),
-                "completed": sum(1 for d in completed if d <= min(cutoff, today))
-                if month <= today
-                else None,
+                "planned": planned_total,
+                "completed": completed_total if month <= today else None,
             }
         )
-        month = _month_after(month)
     return points
+
+
+def _monthly_counts(plans, today):
+    """{plan id: ({month: milestones planned to be due}, {month: completed by today})}, in one
+    query (a UNION of two counts grouped by month): the rows are months, not milestones."""
+    base = Milestone.objects.filter(commitment__action_plan__in=plans).order_by()
+    planned = (  # undated ones as a month of None: their plan has a chart, at 0
+        base.annotate(day=Coalesce("original_due_on", "due_on"))
+        .annotate(month=TruncMonth("day", output_field=DateField()), kind=Value("planned"))
+        .values_list("commitment__action_plan_id", "kind", "month")
+        .annotate(n=Count("pk"))
+    )
+    completed = (
+        base.filter(completed_on__isnull=False, completed_on__lte=today)
+        .annotate(
+            month=TruncMonth("completed_on", output_field=DateField()), kind=Value("completed")
+        )
+        .values_list("commitment__action_plan_id", "kind", "month")
+        .annotate(n=Count("pk"))
+    )
+    counts = {}
+    for plan_id, kind, month, n in planned.union(completed, all=True):
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        elif isinstance(month, str):  # SQLite, through the UNION
+            month = dt.date.fromisoformat(month[:10])
+        by_kind = counts.setdefault(plan_id, ({}, {}))
+        if month is not None:
+            by_kind[0 if kind == "planned" else 1][month] = n
+    return counts
 
 
 def plan_timelines(*, plans, today):
     """For each action plan, cumulative milestones planned to be due and completed, month by
     month, on its own axis: from the plan's start (or its earliest date) to its end (or its
-    latest date), so a plan of 2019 does not stretch the chart of one of 2026.
+    latest date), so a plan of 2019 does not stretch the chart of one of 2026; never more than
+    CHART_MARGIN_YEARS beyond the plan's own dates.
 
     "Planned" uses the due date as first published (the original one when the plan was
-    revised), so a revision does not hide a delay. One query for all the plans; plans without
-    milestones are left out.
+    revised), so a revision does not hide a delay. One query for all the plans, whose rows
+    are months (not milestones); plans without milestones are left out.
     """
-    rows = {}
-    for plan_id, *row in Milestone.objects.filter(commitment__action_plan__in=plans).values_list(
-        "commitment__action_plan_id", "due_on", "original_due_on", "completed_on"
-    ):
-        rows.setdefault(plan_id, []).append(row)
+    counts = _monthly_counts(plans, today)
     timelines = []
     for plan in plans:
-        if plan.pk not in rows:
+        if plan.pk not in counts:
             continue
-        plan_rows = rows[plan.pk]
-        dates = [plan.starts_on, plan.ends_on]
-        dates += [original or due for due, original, _ in plan_rows if original or due]
-        dates += [done for _, _, done in plan_rows if done]
-        start, end = min(dates).replace(day=1), max(dates).replace(day=1)
-        points = _cumulative(plan_rows, start=start, end=end, today=today)
+        planned, completed = counts[plan.pk]
+        months = [plan.starts_on.replace(day=1), plan.ends_on.replace(day=1)]
+        months += [*planned, *completed]
+        margin = 12 * CHART_MARGIN_YEARS
+        start = max(min(months), _add_months(months[0], -margin))
+        end = min(max(months), _add_months(months[1], margin))
+        points = _cumulative(planned, completed, start=start, end=end, today=today)
         timelines.append(SimpleNamespace(plan=plan, points=points))
     return timelines
 
