@@ -6,6 +6,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from commitments import permissions
 from commitments.models import DisputeMessage, Evidence, Reschedule, StatusUpdate, Transition
 from states.models import Membership
 
@@ -26,11 +27,7 @@ def users_to_alert(*, milestone, roles, exclude_user_id=None):
     if Membership.Role.CSO in roles:
         who |= Q(memberships__state_id=state_id, memberships__role=Membership.Role.CSO)
     if Membership.Role.OFFICIAL in roles:
-        orgs = [
-            commitment.lead_institution_id,
-            *commitment.co_lead_institutions.values_list("id", flat=True),
-            *commitment.supporting_institutions.values_list("id", flat=True),
-        ]
+        orgs = permissions.answering_organisation_ids(commitment)
         who |= Q(
             memberships__state_id=state_id,
             memberships__role=Membership.Role.OFFICIAL,

@@ -308,15 +308,37 @@ def digest_entries(items, *, today):
     return [e for notices in by_milestone.values() for e in _entries(notices, today=today)]
 
 
+def _report_links(entries, user):
+    """A due-soon reminder to an official carries signed links to a prefilled report of the
+    milestone and to a one-click "no change" check (panel.views.report_link)."""
+    for entry in entries:
+        if entry["section"] != "due_soon":
+            continue
+        token = tokens.report_token(user=user, milestone=entry["milestone"])
+        entry["report_url"] = absolute_url(reverse("panel:report-link", args=[token]))
+        entry["unchanged_url"] = entry["report_url"] + "#sin-cambios"
+
+
 def render_digest(
-    *, items, language, greeting_name, unsubscribe_url, today, follows=(), subscriptions_url=""
+    *,
+    items,
+    language,
+    greeting_name,
+    unsubscribe_url,
+    today,
+    follows=(),
+    subscriptions_url="",
+    user=None,
 ):
     """Subject, plain text and HTML of a digest, in `language`; None when, by the time it is
-    sent, nothing it held is still news (a light turned and turned back)."""
+    sent, nothing it held is still news (a light turned and turned back). A user's digest
+    (`user`) links its reminders to a prefilled report."""
     with translation.override(language):
         entries = digest_entries(items, today=today)
         if not entries:
             return None
+        if user is not None:
+            _report_links(entries, user)
         sections = {
             name: [e for e in entries if e["section"] == name]
             for name in ("red", "rescheduled", "changed", "due_soon")
@@ -387,6 +409,7 @@ def send_user_digest(*, user_id, now):
         greeting_name=user.first_name or user.username,
         unsubscribe_url=unsubscribe_url,
         today=timezone.localdate(now),
+        user=user,
     )
     if rendered is None:
         return 0  # nothing left to tell; the notices stay claimed

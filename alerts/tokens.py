@@ -6,6 +6,7 @@ from django.core import signing
 CONFIRM_SALT = "alerts.follow.confirm"
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
 SUBSCRIPTIONS_SALT = "alerts.subscriptions"
+REPORT_SALT = "alerts.report"
 
 
 def confirm_token(follow):
@@ -44,3 +45,17 @@ def subscriptions_token(email):
 
 def read_subscriptions_token(token):
     return signing.loads(token, salt=SUBSCRIPTIONS_SALT)["e"]
+
+
+def report_token(*, user, milestone):
+    """A reminder's link to a prefilled report of `milestone`, for `user` alone: it opens the
+    form (sign-in still required) and says if the milestone changed since the email."""
+    payload = {"u": user.pk, "m": milestone.pk, "v": milestone.version}
+    return signing.dumps(payload, salt=REPORT_SALT, compress=True)
+
+
+def read_report_token(token):
+    """(user id, milestone id, version) of a report link; raises signing.BadSignature (or
+    SignatureExpired, past settings.REPORT_LINK_MAX_AGE) for a forged or expired one."""
+    data = signing.loads(token, salt=REPORT_SALT, max_age=settings.REPORT_LINK_MAX_AGE)
+    return data["u"], data["m"], data["v"]

@@ -99,6 +99,19 @@ def _datasets():
             "primaryKey": ["dispute_id", "message_number"],
             "foreignKeys": [milestone, commitment],
         },
+        {
+            "name": "clasificaciones",
+            "title": _("Rankings over time"),
+            "description": _(
+                "Every day's figures of each state and each lead institution (red, yellow, "
+                "green, overdue, completed, their shares and rank), kept once a day and never "
+                "changed."
+            ),
+            "columns": exports.RANKING_COLUMNS,
+            "own": exports.RANKING_DESCRIPTIONS,
+            "primaryKey": ["date", "kind", "object_id"],
+            "foreignKeys": [],
+        },
     ]
 
 

@@ -17,6 +17,7 @@ DATASETS = {
     "compromisos-ogp": (exports.ogp_rows, exports.OGP_COLUMNS),
     "reprogramaciones": (exports.reschedule_rows, exports.RESCHEDULE_COLUMNS),
     "disputas": (exports.dispute_rows, exports.DISPUTE_COLUMNS),
+    "clasificaciones": (exports.ranking_rows, exports.RANKING_COLUMNS),
 }
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
@@ -68,6 +69,9 @@ def open_data(request):
             exports.DISPUTE_COLUMNS, exports.DISPUTE_DESCRIPTIONS
         ),
         "ogp_columns": exports.OGP_COLUMNS,
+        "ranking_columns": exports.dictionary(
+            exports.RANKING_COLUMNS, exports.RANKING_DESCRIPTIONS
+        ),
     }
     return render(request, "public/open_data.html", context)
 

@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from commitments import rules
+from commitments import demo_marks, rules
 from commitments.csv_cells import cell
 from commitments.importer import OGP_VALUES as OGP_VALUE_COLUMNS
 from commitments.models import (
@@ -20,6 +20,7 @@ from commitments.models import (
     Dispute,
     DisputeMessage,
     Milestone,
+    RankingSnapshot,
     Reschedule,
 )
 
@@ -31,7 +32,7 @@ COMMITMENT_COLUMNS = [
     *OGP_VALUE_FIELDS, "starts_on", "ends_on", "milestones", "milestones_completed",
     "milestones_red", "average_progress", "irm_potential_impact", "irm_potential_for_results",
     "irm_completion", "irm_did_it_open_government", "is_illustrative", "url",
-    "lead_institutions", "member", "member_kind", "member_inegi_code", "source_url",
+    "lead_institutions", "member", "member_kind", "member_inegi_code", "source_url", "is_demo",
 ]  # fmt: skip
 # New columns go at the end, so that readers who take columns by position keep working.
 MILESTONE_COLUMNS = [
@@ -39,16 +40,22 @@ MILESTONE_COLUMNS = [
     "original_due_on", "status", "progress", "completed_on", "last_activity_at", "signal",
     "signal_since", "evidence_count", "url", "due_precision", "light_reason",
     "verification_status", "days_late", "days_late_original", "reschedules", "days_moved",
+    "is_demo",
 ]  # fmt: skip
 RESCHEDULE_COLUMNS = [
     "ogp_id", "state", "milestone_id", "milestone_number", "reschedule_number", "old_due_on",
     "old_precision", "new_due_on", "new_precision", "days_moved", "after_due", "organisation",
-    "moved_at", "note", "url",
+    "moved_at", "note", "url", "is_demo",
 ]  # fmt: skip
 DISPUTE_COLUMNS = [
     "ogp_id", "state", "milestone_id", "milestone_number", "dispute_id", "dispute_state",
     "disputed_by", "opened_at", "answered_at", "closed_at", "message_number", "message_kind",
-    "message_organisation", "message_at", "message_text", "url",
+    "message_organisation", "message_at", "message_text", "url", "is_demo",
+]  # fmt: skip
+RANKING_COLUMNS = [
+    "date", "kind", "object_id", "slug", "name", "state", "state_slug", "rank", "light",
+    "milestones", "red", "yellow", "green", "overdue", "completed", "share_red",
+    "share_overdue", "share_completed", "taken_at",
 ]  # fmt: skip
 OGP_COLUMNS = [
     "Commitment Unique Identifier", "Country/Locality", "Region", "Theme", "Year Of Submission",
@@ -149,6 +156,7 @@ def commitment_rows(*, base_url, today=None, state=None):
             "member_kind": c.member.kind,
             "member_inegi_code": c.member.inegi_code,
             "source_url": c.source_url,
+            "is_demo": demo_marks.is_demo(c),
         }
 
 
@@ -214,7 +222,7 @@ def milestone_rows(*, base_url, today, state=None):
             "title", "deliverable", "starts_on", "due_on", "original_due_on", "status",
             "progress", "completed_on", "last_activity_at", "signal", "signal_since",
             "evidence_count", "due_precision", "light_reason", "verification_status",
-            "reschedule_count",
+            "reschedule_count", "commitment__is_demo", "commitment__is_illustrative",
         )
         .order_by("commitment__action_plan__state__inegi_code", "commitment__ogp_id", "number")
     )  # fmt: skip
@@ -223,7 +231,7 @@ def milestone_rows(*, base_url, today, state=None):
             pk, ogp_id, state_name, number, title, deliverable, starts_on, due_on,
             original_due_on, status, progress, completed_on, last_activity_at, signal,
             signal_since, evidence_count, due_precision, light_reason, verification_status,
-            reschedule_count,
+            reschedule_count, commitment_is_demo, commitment_is_illustrative,
         ) = row  # fmt: skip
         first_due_on = original_due_on or due_on
         common = {
@@ -237,6 +245,8 @@ def milestone_rows(*, base_url, today, state=None):
             due_precision, light_reason, verification_status, rules.days_late(**common),
             rules.days_late_original(first_due_on=first_due_on, **common), reschedule_count,
             rules.days_moved(due_on=due_on, first_due_on=first_due_on),
+            # commitments.demo_marks.is_demo, on the values read
+            commitment_is_demo or commitment_is_illustrative,
         ]  # fmt: skip
         yield dict(zip(MILESTONE_COLUMNS, map(_iso, values), strict=True))
 
@@ -256,6 +266,7 @@ def reschedule_rows(*, base_url, today=None, state=None):
             "milestone__commitment__ogp_id", "milestone__commitment__action_plan__state__name",
             "milestone_id", "milestone__number", "old_due_on", "old_precision", "new_due_on",
             "new_precision", "after_due", "organisation__name", "created_at", "note",
+            "milestone__commitment__is_demo", "milestone__commitment__is_illustrative",
         )
         .order_by(
             "milestone__commitment__action_plan__state__inegi_code",
@@ -266,7 +277,7 @@ def reschedule_rows(*, base_url, today=None, state=None):
     for row in qs.iterator(chunk_size=CHUNK):
         (
             ogp_id, state_name, milestone_id, number, old_due_on, old_precision, new_due_on,
-            new_precision, after_due, organisation, created_at, note,
+            new_precision, after_due, organisation, created_at, note, is_demo, illustrative,
         ) = row  # fmt: skip
         nth = nth + 1 if milestone_id == milestone else 1
         milestone = milestone_id
@@ -274,7 +285,7 @@ def reschedule_rows(*, base_url, today=None, state=None):
             ogp_id, state_name, milestone_id, number, nth, old_due_on, old_precision,
             new_due_on, new_precision, rules.days_moved(due_on=new_due_on, first_due_on=old_due_on),
             after_due, organisation or "", created_at, note,
-            _milestone_url(base_url, ogp_id, number),
+            _milestone_url(base_url, ogp_id, number), is_demo or illustrative,
         ]  # fmt: skip
         yield dict(zip(RESCHEDULE_COLUMNS, map(_iso, values), strict=True))
 
@@ -290,6 +301,7 @@ def dispute_rows(*, base_url, today=None, state=None):
             "dispute__milestone_id", f"{prefix}number", "dispute_id", "dispute__state",
             "dispute__organisation__name", "dispute__opened_at", "dispute__answered_at",
             "dispute__closed_at", "kind", "organisation__name", "created_at", "text",
+            f"{prefix}commitment__is_demo", f"{prefix}commitment__is_illustrative",
         )
         .order_by(
             f"{prefix}commitment__action_plan__state__inegi_code",
@@ -304,9 +316,24 @@ def dispute_rows(*, base_url, today=None, state=None):
         dispute = dispute_id
         values = [
             *row[:10], nth, row[10], row[11] or "", row[12], row[13],
-            _milestone_url(base_url, ogp_id, number),
+            _milestone_url(base_url, ogp_id, number), row[14] or row[15],
         ]  # fmt: skip
         yield dict(zip(DISPUTE_COLUMNS, map(_iso, values), strict=True))
+
+
+def ranking_rows(*, base_url, today=None, state=None):
+    """Every day's figures of every state and institution (models.RankingSnapshot), oldest
+    first; a state's file holds the state and the institutions of that state."""
+    qs = RankingSnapshot.objects.all()
+    if state is not None:
+        qs = qs.filter(state_slug=state.slug)
+    qs = qs.order_by("date", "kind", "rank", "object_id").values_list(
+        "date", "kind", "object_id", "slug", "name", "state_name", "state_slug", "rank",
+        "light", "milestones", "red", "yellow", "green", "overdue", "completed", "share_red",
+        "share_overdue", "share_completed", "taken_at",
+    )  # fmt: skip
+    for row in qs.iterator(chunk_size=CHUNK):
+        yield dict(zip(RANKING_COLUMNS, map(_iso, row), strict=True))
 
 
 class _Echo:
@@ -378,6 +405,10 @@ DESCRIPTIONS = {
         "IRM: did it open government? worsened, no_change, marginal, major, outstanding."
     ),  # noqa: E501
     "is_illustrative": _("true for invented example commitments shown in demonstrations."),
+    "is_demo": _(
+        "true when the row is demo data (loaded by the demonstration, or an invented "
+        "example): its milestones, progress and evidence are invented; never quote it as real."
+    ),
     "url": _("Address of the public page."),
     "id": _("Identifier of the milestone in this tracker."),
     "deliverable": _("Deliverable of the milestone."),
@@ -462,6 +493,36 @@ DISPUTE_DESCRIPTIONS = {
     "message_text": _("Text of the message."),
 }
 
+RANKING_DESCRIPTIONS = {
+    "date": _("The day of the figures (YYYY-MM-DD, Mexico City): one row per object a day."),
+    "kind": _("state or institution (a lead institution, counted in every state)."),
+    "object_id": _(
+        "Identifier of the state or institution in this tracker: the same object every day."
+    ),
+    "slug": _(
+        "The state's or institution's name in its address (/estados/<slug>/ or "
+        "/instituciones/<slug>/), as it was that day."
+    ),
+    "name": _("Its name as it was that day."),
+    "state": _("State name: the state itself, or the institution's state."),
+    "state_slug": _("The state's name in its address (/estados/<slug>/)."),
+    "rank": _(
+        "Place in that day's ranking of its kind, 1 the most behind (the order of "
+        "/instituciones/, explained there)."
+    ),
+    "light": _("Its traffic light that day: red, yellow or green."),
+    "milestones": _("Milestones of the commitments it leads (a state: all of its own)."),
+    "red": _("Of them, red (overdue or stale)."),
+    "yellow": _("Of them, yellow (at risk)."),
+    "green": _("Of them, green (on track)."),
+    "overdue": _("Of them, overdue: past their due date, unfinished."),
+    "completed": _("Of them, reported completed."),
+    "share_red": _("red / milestones, 0 to 1 (0 when it has no milestones)."),
+    "share_overdue": _("overdue / milestones, 0 to 1."),
+    "share_completed": _("completed / milestones, 0 to 1."),
+    "taken_at": _("When the figures were taken (ISO 8601)."),
+}
+
 
 # The type of each column as its CSV cells are written, for the data package's table schemas
 # (api/datapackage.py); a column not named here is text. Codes are text, leading zeros kept.
@@ -472,20 +533,23 @@ TYPES = {
             "milestones_red", "id", "progress", "evidence_count", "days_late",
             "days_late_original", "reschedules", "days_moved", "milestone_id",
             "milestone_number", "reschedule_number", "dispute_id", "message_number",
-            "Year Of Submission", "Action Plan Number", "Commitment Number",
+            "Year Of Submission", "Action Plan Number", "Commitment Number", "object_id",
+            "rank", "red", "yellow", "green", "overdue", "completed",
         ],
         "integer",
     ),
-    "average_progress": "number",
-    **dict.fromkeys([*OGP_VALUE_FIELDS, "is_illustrative", "after_due"], "boolean"),
+    **dict.fromkeys(
+        ["average_progress", "share_red", "share_overdue", "share_completed"], "number"
+    ),
+    **dict.fromkeys([*OGP_VALUE_FIELDS, "is_illustrative", "after_due", "is_demo"], "boolean"),
     **dict.fromkeys(
         ["starts_on", "ends_on", "due_on", "original_due_on", "completed_on", "old_due_on",
-         "new_due_on"],
+         "new_due_on", "date"],
         "date",
     ),
     **dict.fromkeys(
         ["last_activity_at", "signal_since", "moved_at", "opened_at", "answered_at",
-         "closed_at", "message_at"],
+         "closed_at", "message_at", "taken_at"],
         "datetime",
     ),
 }  # fmt: skip
@@ -504,6 +568,8 @@ CODES = {
     "irm_potential_for_results": (Commitment, "irm_potential_for_results"),
     "irm_completion": (Commitment, "irm_completion"),
     "irm_did_it_open_government": (Commitment, "irm_did_it_open_government"),
+    "kind": (RankingSnapshot, "kind"),
+    "light": (RankingSnapshot, "light"),
 }
 URL_COLUMNS = {"url", "URL"}
 # Text columns of a fixed form: an entity's 2 digits, a municipality's 5.

@@ -15,6 +15,22 @@ import re
 from django.utils.translation import gettext, gettext_noop
 
 TEXTS = [
+    gettext_noop("The item's milestone id, as sent."),
+    gettext_noop("The milestone's version after the write."),
+    gettext_noop(
+        "Up to 200 items in one request, each written on its own, as its single endpoint would: in its own transaction, with its own version, so one item's conflict or error leaves the others written. 200 when every item was written; 207 (Multi-Status) when at least one was not, each item's `outcome` and `status` saying which and why; 400 only when the request itself is malformed, and then nothing is written."
+    ),
+    gettext_noop("Items not written."),
+    gettext_noop("Items written (a check included)."),
+    gettext_noop("Messages by field, for an item not written."),
+    gettext_noop("The HTTP status this item alone would have had."),
+    gettext_noop(
+        "applied: written; checked: a report that changed nothing, recorded as a check; conflict: based on an older version; invalid: refused by the rules (see errors); forbidden: not yours to write; not_found: no such milestone."
+    ),
+    gettext_noop("Officials report the status of many milestones in one request."),
+    gettext_noop(
+        "Civil society verifies or disputes the reported status of many milestones at once."
+    ),
     gettext_noop("A write based on an older version of the milestone: nothing was saved."),
     gettext_noop(
         "Adds a file to a milestone (PDF, image, office document...), checked by its content."

@@ -15,6 +15,12 @@ router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("history", views.StatusUpdateViewSet, basename="history")
 
 urlpatterns = [
+    path("api/v1/milestones/bulk/status/", write.bulk_report_status, name="bulk-report-status"),
+    path(
+        "api/v1/milestones/bulk/verification/",
+        write.bulk_record_verification,
+        name="bulk-record-verification",
+    ),
     path("api/v1/milestones/<int:pk>/status/", write.report_status, name="report-status"),
     path("api/v1/milestones/<int:pk>/evidence/", write.add_evidence, name="add-evidence"),
     path(

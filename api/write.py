@@ -5,6 +5,8 @@ contributor panel, so a request gets the same answer through either door.
     POST /api/v1/milestones/{id}/evidence/link/ {title, url}                 (JSON)
     POST /api/v1/milestones/{id}/evidence/file/ {title, file}                (multipart)
     POST /api/v1/milestones/{id}/verification/  {version, result, reason}
+    POST /api/v1/milestones/bulk/status/        {items: [{id, version, status, ...}, ...]}
+    POST /api/v1/milestones/bulk/verification/  {items: [{id, version, result, reason}, ...]}
 
 Each write takes one media type, so the OpenAPI schema gives each one request body that a
 generated client can send. `/evidence/` (a link as JSON or a file as multipart, in one URL)
@@ -33,6 +35,7 @@ from rest_framework.response import Response
 
 from commitments import permissions, services, uploads
 from commitments.models import Milestone
+from panel import bulk
 from panel.forms import EvidenceForm, StatusForm, VerificationForm
 
 from . import serializers as read_serializers
@@ -72,20 +75,21 @@ def _validated(form_class, request, *files, require=()):
     return form
 
 
+def _stale_entries(newer):
+    return [
+        {
+            "version": entry.milestone_version,
+            "summary": entry.summary,
+            "organisation": entry.organisation.name if entry.organisation else None,
+            "at": entry.created_at.isoformat(),
+        }
+        for entry in newer
+    ]
+
+
 def _stale(stale):
     error = Conflict(_("The milestone changed since the version you sent; nothing was saved."))
-    error.extra = {
-        "current_version": stale.milestone.version,
-        "newer": [
-            {
-                "version": entry.milestone_version,
-                "summary": entry.summary,
-                "organisation": entry.organisation.name if entry.organisation else None,
-                "at": entry.created_at.isoformat(),
-            }
-            for entry in stale.newer
-        ],
-    }
+    error.extra = {"current_version": stale.milestone.version, "newer": _stale_entries(stale.newer)}
     return error
 
 
@@ -254,3 +258,152 @@ def record_verification(request, pk):
     except services.StaleVersion as stale:
         raise _stale(stale) from None
     return _milestone_response(request, milestone)
+
+
+# --- Bulk: many milestones in one request ---------------------------------------------------
+
+_CURRENT_VERSION = "The milestone's version now: read what changed, then resend with it."
+_BULK_RESPONSE = inline_serializer(
+    "BulkResult",
+    {
+        "applied": serializers.IntegerField(help_text="Items written (a check included)."),
+        "failed": serializers.IntegerField(help_text="Items not written."),
+        "results": inline_serializer(
+            "BulkItemResult",
+            {
+                "id": serializers.JSONField(help_text="The item's milestone id, as sent."),
+                "outcome": serializers.ChoiceField(
+                    list(bulk.ITEM_STATUS),
+                    help_text=(
+                        "applied: written; checked: a report that changed nothing, recorded as "
+                        "a check; conflict: based on an older version; invalid: refused by the "
+                        "rules (see errors); forbidden: not yours to write; not_found: no such "
+                        "milestone."
+                    ),
+                ),
+                "status": serializers.IntegerField(
+                    help_text="The HTTP status this item alone would have had."
+                ),
+                "version": serializers.IntegerField(
+                    required=False, help_text="The milestone's version after the write."
+                ),
+                "errors": serializers.DictField(
+                    required=False, help_text="Messages by field, for an item not written."
+                ),
+                "current_version": serializers.IntegerField(
+                    required=False, help_text=_CURRENT_VERSION
+                ),
+                "newer": serializers.ListField(
+                    required=False, help_text="What changed since the version sent, oldest first."
+                ),
+            },
+            many=True,
+        ),
+    },
+)
+
+# The number is bulk.MAX_ROWS (a test holds them equal); literal, for the Spanish schema.
+_BULK_DOC = (
+    "Up to 200 items in one request, each written on its own, as its single endpoint would: "
+    "in its own transaction, with its own version, so one item's conflict or error leaves the "
+    "others written. 200 when every item was written; 207 (Multi-Status) when at least one was "
+    "not, each item's `outcome` and `status` saying which and why; 400 only when the request "
+    "itself is malformed, and then nothing is written."
+)
+
+
+def _bulk_items(request):
+    """The request's items, or a 400 naming what is wrong (nothing is written then)."""
+    body = request.data
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ValidationError({"items": [_("Send an object with a non-empty list `items`.")]})
+    if len(items) > bulk.MAX_ROWS:
+        message = _("At most %(max)d items in one request.") % {"max": bulk.MAX_ROWS}
+        raise ValidationError({"items": [message]})
+    if not all(isinstance(item, dict) and "id" in item for item in items):
+        raise ValidationError({"items": [_("Each item is an object with the milestone's `id`.")]})
+    return [(item["id"], {k: v for k, v in item.items() if k != "id"}) for item in items]
+
+
+def _bulk_response(results):
+    def item(result):
+        answer = {
+            "id": result.milestone_id,
+            "outcome": result.outcome,
+            "status": result.http_status,
+        }
+        if result.ok:
+            answer["version"] = result.milestone.version
+        else:
+            answer["errors"] = result.errors
+        if result.outcome == bulk.CONFLICT:
+            answer["current_version"] = result.current_version
+            answer["newer"] = _stale_entries(result.newer)
+        return answer
+
+    failed = sum(1 for r in results if not r.ok)
+    return Response(
+        {"applied": len(results) - failed, "failed": failed, "results": [item(r) for r in results]},
+        status=status.HTTP_207_MULTI_STATUS if failed else status.HTTP_200_OK,
+    )
+
+
+def _bulk(request, kind):
+    results = bulk.apply_rows(request.user, kind, _bulk_items(request), now=timezone.now())
+    return _bulk_response(results)
+
+
+@extend_schema(
+    description=_BULK_DOC,
+    request=inline_serializer(
+        "BulkStatusReports",
+        {
+            "items": inline_serializer(
+                "BulkStatusReport",
+                {
+                    "id": serializers.IntegerField(),
+                    "version": serializers.IntegerField(),
+                    "status": serializers.ChoiceField(Milestone.Status.choices),
+                    "progress": serializers.IntegerField(min_value=0, max_value=100),
+                    "started_on": serializers.DateField(required=False),
+                    "completed_on": serializers.DateField(required=False),
+                    "note": serializers.CharField(),
+                },
+                many=True,
+            )
+        },
+    ),
+    responses={200: _BULK_RESPONSE, 207: _BULK_RESPONSE},
+)
+@api_view(["POST"])
+@_endpoint
+def bulk_report_status(request):
+    """Officials report the status of many milestones in one request."""
+    return _bulk(request, bulk.STATUS)
+
+
+@extend_schema(
+    description=_BULK_DOC,
+    request=inline_serializer(
+        "BulkVerifications",
+        {
+            "items": inline_serializer(
+                "BulkVerification",
+                {
+                    "id": serializers.IntegerField(),
+                    "version": serializers.IntegerField(),
+                    "result": serializers.ChoiceField(["verified", "disputed"]),
+                    "reason": serializers.CharField(required=False),
+                },
+                many=True,
+            )
+        },
+    ),
+    responses={200: _BULK_RESPONSE, 207: _BULK_RESPONSE},
+)
+@api_view(["POST"])
+@_endpoint
+def bulk_record_verification(request):
+    """Civil society verifies or disputes the reported status of many milestones at once."""
+    return _bulk(request, bulk.VERIFICATION)

@@ -20,6 +20,7 @@ from .models import (
     Evidence,
     HistoryEntry,
     Milestone,
+    RankingSnapshot,
     StatusUpdate,
     Transition,
     Verification,
@@ -427,6 +428,20 @@ class AuditRunAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("ran_at", "checked", "differences", "repaired")
     readonly_fields = ("ran_at", "checked", "differences", "repaired", "details")
     date_hierarchy = "ran_at"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(RankingSnapshot)
+class RankingSnapshotAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
+    """The daily figures of the ranking over time (manage.py snapshot_rankings): read only,
+    as the record they are."""
+
+    list_display = ("date", "kind", "rank", "name", "state_name", "light", "red", "milestones")
+    list_filter = ("kind", "light", "state_slug")
+    search_fields = ("name", "slug")
+    date_hierarchy = "date"
 
     def has_add_permission(self, request):
         return False

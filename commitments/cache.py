@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response
 from django.utils.http import urlencode
 
 from ops import outbox
@@ -45,8 +46,19 @@ VERSION_KEY = "public:version"  # the "global" scope's, on which every page depe
 GLOBAL = "global"
 NATIONAL = "national"
 PAGE_TTL = 24 * 3600
-# Headers the inner middleware added, replayed on a hit.
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")
+# Headers the inner middleware or the view added, replayed on a hit.
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Content-Disposition",  # a download's file name (the report PDF, the press kit, .ics)
+    "Vary",
+    "X-Frame-Options",
+    "ETag",
+    "Cache-Control",
+)
+# What a view said to the outer middleware (django-csp) on its response, replayed on a hit:
+# a widget's frame-ancestors (public.sharing.framable).
+KEPT_ATTRIBUTES = ("_csp_replace",)
 # A scope named from a URL longer than this (a made-up OGP id) is not looked up.
 MAX_SCOPE_LENGTH = 150
 
@@ -416,7 +428,9 @@ class PublicPageCacheMiddleware:
             response = HttpResponse(hit[1])
             for name, value in hit[2]:
                 response[name] = value
-            return response
+            for name, value in hit[3] if len(hit) > 3 else ():
+                setattr(response, name, value)
+            return _conditional(request, response)
         # The view renders from what the key names, and nothing else.
         request.GET = query
         request.META["QUERY_STRING"] = query.urlencode()
@@ -429,10 +443,20 @@ class PublicPageCacheMiddleware:
             and None not in versions
         ):
             headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
-            cache.set(key, (versions, response.content, headers), PAGE_TTL)
+            attributes = [
+                (a, getattr(response, a)) for a in KEPT_ATTRIBUTES if hasattr(response, a)
+            ]
+            cache.set(key, (versions, response.content, headers, attributes), PAGE_TTL)
         elif any(k != VERSION_KEY for k in added):
             # A page not stored (a made-up OGP id or slug: a 404) leaves no version of its
             # own behind. Deleting a version only ever invalidates, so a write meanwhile is
             # safe; the global one stays.
             cache.delete_many([k for k in added if k != VERSION_KEY])
+        return _conditional(request, response)
+
+
+def _conditional(request, response):
+    """A 304 Not Modified for a page with an ETag the client already has (share cards)."""
+    if response.status_code != 200 or not response.has_header("ETag"):
         return response
+    return get_conditional_response(request, etag=response["ETag"], response=response)

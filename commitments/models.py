@@ -939,3 +939,54 @@ class AuditRun(models.Model):
     @property
     def clean(self):
         return self.differences == self.repaired
+
+
+class RankingSnapshot(models.Model):
+    """A state's or an institution's figures on one day, as the public pages showed them
+    (selectors.states_overview, selectors.institution_scorecard): the ranking over time.
+
+    Append-only: services.rankings writes each day's rows once and never updates or deletes
+    one (a second run on the same day inserts nothing). The object is named by its id and,
+    as it was that day, by its slug and name, so a row still reads after a rename.
+    """
+
+    class Kind(models.TextChoices):
+        STATE = "state", _("State")
+        INSTITUTION = "institution", _("Institution")
+
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    object_id = models.PositiveIntegerField(_("object id"))
+    slug = models.SlugField(_("slug"), max_length=200)
+    name = models.CharField(_("name"), max_length=300)
+    state_name = models.CharField(_("state"), max_length=100)
+    state_slug = models.SlugField(_("state slug"), max_length=100)
+    rank = models.PositiveIntegerField(_("rank"))
+    light = models.CharField(_("traffic light"), max_length=10, choices=Light.choices)
+    milestones = models.PositiveIntegerField(_("milestones"))
+    red = models.PositiveIntegerField(_("red"))
+    yellow = models.PositiveIntegerField(_("yellow"))
+    green = models.PositiveIntegerField(_("green"))
+    overdue = models.PositiveIntegerField(_("overdue"))
+    completed = models.PositiveIntegerField(_("completed"))
+    share_red = models.FloatField(_("share red"))
+    share_overdue = models.FloatField(_("share overdue"))
+    share_completed = models.FloatField(_("share completed"))
+    taken_at = models.DateTimeField(_("taken at"))
+
+    class Meta:
+        ordering = ["date", "kind", "rank"]
+        verbose_name = _("ranking snapshot")
+        verbose_name_plural = _("ranking snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "kind", "object_id"], name="ranking_snapshot_once_a_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["state", "institution"]), name="ranking_snapshot_kind"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "object_id", "date"], name="ranking_by_object")]
+
+    def __str__(self):
+        return f"{self.date} {self.kind} {self.slug}: {self.red} red"

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from states.models import Organisation, State
 
-from . import filtering, permissions, rules
+from . import demo_marks, filtering, permissions, rules
 from .models import (
     ActionPlan,
     Commitment,
@@ -39,7 +39,9 @@ from .models import (
     DisputeMessage,
     Evidence,
     HistoryEntry,
+    LightReason,
     Milestone,
+    RankingSnapshot,
     Reschedule,
     StatusUpdate,
     Transition,
@@ -171,6 +173,7 @@ def states_overview(*, today):
         State.objects.active()
         .annotate(
             commitment_count=Count("action_plans__commitments", distinct=True),
+            demo_commitment_count=demo_marks.demo_count("action_plans__commitments__"),
             last_activity_at=Max(f"{prefix}last_activity_at"),
             **_milestone_counts(prefix, today),
             **_reschedule_times(STATE_PATH),
@@ -197,9 +200,16 @@ GROUP_KEYS = (
     "reschedule_count",
     "rescheduled_after_due_count",
 )
-SUMMARY_KEYS = ("commitment_count", "last_activity_at", "rescheduled_by", *GROUP_KEYS)
+SUMMARY_KEYS = (
+    "commitment_count",
+    "demo_commitment_count",
+    "last_activity_at",
+    "rescheduled_by",
+    *GROUP_KEYS,
+)
 NATIONAL_KEYS = (
     "commitment_count",
+    "demo_commitment_count",
     "milestone_count",
     "completed_count",
     "overdue_count",
@@ -237,6 +247,7 @@ def state_summary(*, state, today):
         State.objects.filter(pk=state.pk)
         .annotate(
             commitment_count=Count("action_plans__commitments", distinct=True),
+            demo_commitment_count=demo_marks.demo_count("action_plans__commitments__"),
             last_activity_at=Max(f"{prefix}last_activity_at"),
             **_milestone_counts(prefix, today),
             **_reschedule_times(STATE_PATH),
@@ -471,7 +482,12 @@ def institution_scorecard(*, today, state=None):
     """Lead institutions ranked from the most behind (institution_rank). A commitment with
     several leads counts for each of them."""
     plans = {"state__is_active": True} if state is None else {"state": state}
-    sums = ["commitment_count", *_milestone_counts("", today), *_reschedule_times("pk")]
+    sums = [
+        "commitment_count",
+        "demo_commitment_count",
+        *_milestone_counts("", today),
+        *_reschedule_times("pk"),
+    ]
     by_pk = {}
     for relation, lead in (
         ("led_commitments", "lead_institution"),
@@ -489,6 +505,42 @@ def institution_scorecard(*, today, state=None):
     return rows
 
 
+# The ranking over time (models.RankingSnapshot): the changes the scorecard shows, and how
+# far back its small chart goes.
+RANKING_CHANGE_DAYS = (30, 90)
+# A missed day is no gap: the change against "30 days ago" reads the latest snapshot taken
+# on that day or up to this many days before it; with none, it says "no data".
+RANKING_TOLERANCE_DAYS = 7
+
+
+def with_ranking_history(rows, *, kind, today):
+    """Sets on each row of a ranking (institution_scorecard, states_overview) what the
+    snapshots say of it, in one query: .ranking_changes, for 30 and 90 days ago, each
+    SimpleNamespace(days, then, red_change) (then: the snapshot, None when there is none;
+    red_change: red milestones now less then), and .ranking_history, [(date, red)] oldest
+    first, ending with today's figures."""
+    since = today - dt.timedelta(days=max(RANKING_CHANGE_DAYS) + RANKING_TOLERANCE_DAYS)
+    by_object = {}
+    snapshots = RankingSnapshot.objects.filter(
+        kind=kind, object_id__in=[r.pk for r in rows], date__gte=since, date__lt=today
+    ).order_by("date")
+    for snapshot in snapshots:
+        by_object.setdefault(snapshot.object_id, []).append(snapshot)
+    for row in rows:
+        mine = by_object.get(row.pk, [])
+        row.ranking_changes = []
+        for days in RANKING_CHANGE_DAYS:
+            target = today - dt.timedelta(days=days)
+            earliest = target - dt.timedelta(days=RANKING_TOLERANCE_DAYS)
+            then = next((s for s in reversed(mine) if earliest <= s.date <= target), None)
+            change = row.red_count - then.red if then else None
+            row.ranking_changes.append(SimpleNamespace(days=days, then=then, red_change=change))
+        history_from = today - dt.timedelta(days=max(RANKING_CHANGE_DAYS))
+        row.ranking_history = [(s.date, s.red) for s in mine if s.date >= history_from]
+        row.ranking_history.append((today, row.red_count))
+    return rows
+
+
 def _scorecard_rows(relation, lead, plans, today):
     prefix = f"{relation}__milestones__"
     # One filter() call, so the annotations run over the same join: a second join would
@@ -499,6 +551,7 @@ def _scorecard_rows(relation, lead, plans, today):
         .select_related("state")
         .annotate(
             commitment_count=Count(relation, distinct=True),
+            demo_commitment_count=demo_marks.demo_count(f"{relation}__"),
             **_milestone_counts(prefix, today),
             **_reschedule_times(
                 f"milestone__commitment__{lead}",
@@ -516,6 +569,7 @@ def _commitments_summary(commitments):
     keys = ("milestone_count", "completed_count", "overdue_count", "red_count", "yellow_count")
     summary = SimpleNamespace(
         commitment_count=len(commitments),
+        demo_commitment_count=sum(demo_marks.is_demo(c) for c in commitments),
         **{key: sum(getattr(c, key) for c in commitments) for key in keys},
     )
     return _with_group_light([summary])[0]
@@ -842,11 +896,37 @@ def late_completions(*, today, state=None, total=None):
 # Contributor panel.
 
 
-def _with_latest_verification(queryset):
+def with_latest_verification(queryset):
+    """Milestones annotated with their latest verification's result and the version it judged."""
     latest = Verification.objects.filter(milestone=OuterRef("pk")).order_by("-created_at", "-id")
     return queryset.annotate(
         verification_result=Subquery(latest.values("result")[:1]),
         verification_version=Subquery(latest.values("milestone_version")[:1]),
+    )
+
+
+# The reasons of a light that ask the government for a report: late, or due soon, or quiet.
+REPORT_REASONS = (
+    LightReason.OVERDUE,
+    LightReason.STALE,
+    LightReason.DUE_SOON,
+    LightReason.QUIET,
+)
+
+
+def needs_report():
+    """Q: an unfinished milestone whose light asks for the government's report (the worklist's
+    "needs my report"; attention_of's overdue, due soon and quiet, read from the stored light)."""
+    return Q(light_reason__in=REPORT_REASONS) & ~Q(status=Milestone.Status.COMPLETED)
+
+
+def awaiting_verification():
+    """Q on milestones annotated by with_latest_verification: a reported status no verdict
+    has judged yet, and no dispute in progress (as attention_of's "awaiting_verification")."""
+    return (
+        ~Q(status=Milestone.Status.NOT_STARTED)
+        & ~Q(verification_status=VerificationStatus.DISPUTED)
+        & (Q(verification_version__isnull=True) | ~Q(verification_version=F("version")))
     )
 
 
@@ -884,7 +964,7 @@ def dashboard(*, user, now):
     A milestone appears under each reason that applies to it. Plans that ended long ago are
     included: an overdue milestone of a finished plan is still overdue.
     """
-    milestones = _with_latest_verification(
+    milestones = with_latest_verification(
         permissions.visible_milestones(user)
         .select_related("commitment__action_plan__state")
         .annotate(stale_after_days=F("commitment__action_plan__state__stale_after_days"))
@@ -904,7 +984,7 @@ def panel_milestone(*, pk):
     )
     history = HistoryEntry.objects.select_related("author", "organisation", "status_update")
     return (
-        _with_latest_verification(Milestone.objects.all())
+        with_latest_verification(Milestone.objects.all())
         .select_related("commitment__action_plan__state", "commitment__lead_institution")
         .prefetch_related(
             Prefetch("evidence", queryset=evidence),

@@ -79,3 +79,12 @@ def bump_public_version():
     its snapshot)."""
     if not cache.bump_now():
         raise cache.CacheUnavailable("the cache is still unavailable")
+
+
+@shared_task(name="commitments.snapshot_rankings", **LONG_JOB)
+def snapshot_rankings():
+    """Every day: the figures of every state and institution kept for the ranking over
+    time. Idempotent: a second run the same day inserts nothing."""
+    inserted = services.take_ranking_snapshots(now=timezone.now())
+    logger.info("Ranking snapshot: %d rows stored", inserted)
+    return inserted

@@ -100,6 +100,14 @@ TRANSPARENCY_TERMS = [
     ("19", "Instituto de Transparencia de Nuevo León", None, None),
 ]
 
+# {replaced organisation: its successor} (real: Guanajuato's IACIP was extinguished in 2025
+# and its duties passed to the Secretaría de la Honestidad, listed before it above).
+SUCCESSORS = {
+    "Instituto de Acceso a la Información Pública para el Estado de Guanajuato": (
+        "Secretaría de la Honestidad"
+    ),
+}
+
 OGP = "https://www.opengovpartnership.org/"
 
 ACTION_PLANS = [

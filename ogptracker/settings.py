@@ -309,6 +309,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commitments.audit_lights",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The day's figures of every state and institution, for the ranking over time
+    # (commitments.services.rankings): after the night's audit, so the lights are right.
+    "snapshot-rankings": {
+        "task": "commitments.snapshot_rankings",
+        "schedule": crontab(hour=4, minute=15),
+    },
     # Follows never confirmed are forgotten once their link has expired.
     "purge-unconfirmed-follows": {
         "task": "alerts.purge_unconfirmed_follows",
@@ -392,6 +398,8 @@ SPECTACULAR_SETTINGS = {
         "CauseEnum": "commitments.models.Transition.Cause",
         "ResultEnum": "commitments.models.Verification.Result",
         "MemberKindEnum": ["state", "municipality"],
+        # What became of each item of a bulk write (panel.bulk.ITEM_STATUS).
+        "BulkOutcomeEnum": ["applied", "checked", "conflict", "invalid", "forbidden", "not_found"],
     },
 }
 CORS_URLS_REGEX = r"^/(api|datos|en/datos)/.*$"
@@ -423,6 +431,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "OGP Tracker <noreply@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long a citizen's follow confirmation link works, in seconds.
 FOLLOW_CONFIRM_MAX_AGE = int(os.environ.get("FOLLOW_CONFIRM_MAX_AGE", str(3 * 24 * 3600)))
+# The link to a prefilled report in a due-date reminder (sent 14 days before the date) works
+# this long: past the due date and a week more, then the panel is the way.
+REPORT_LINK_MAX_AGE = int(os.environ.get("REPORT_LINK_MAX_AGE", str(21 * 24 * 3600)))
 
 # Spanish (Mexico) first, English available under /en/.
 LANGUAGE_CODE = "es-mx"

@@ -55,7 +55,7 @@ class StatusForm(forms.Form):
         return {"base_version": data["version"], **{f: data[f] for f in fields}}
 
     @classmethod
-    def for_milestone(cls, milestone):
+    def for_milestone(cls, milestone, prefix="status"):
         return cls(
             initial={
                 "version": milestone.version,
@@ -64,7 +64,7 @@ class StatusForm(forms.Form):
                 "started_on": milestone.started_on,
                 "completed_on": milestone.completed_on,
             },
-            prefix="status",
+            prefix=prefix,
         )
 
 

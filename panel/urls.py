@@ -8,6 +8,9 @@ app_name = "panel"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("hitos/", views.worklist, name="worklist"),
+    path("reportar/<str:token>/", views.report_link, name="report-link"),
+    path("hitos/actualizar/", views.bulk_update, name="bulk"),
     path("hitos/<int:pk>/", views.milestone_detail, name="milestone"),
     path("hitos/<int:pk>/estatus/", views.report_status, name="report-status"),
     path("hitos/<int:pk>/evidencia/", views.add_evidence, name="add-evidence"),

@@ -170,3 +170,34 @@ def to_png(svg, *, scale=2):
         sans_serif_family="Atkinson Hyperlegible Next",
     )
     return bytes(png)
+
+
+SPARK_WIDTH, SPARK_HEIGHT = 96, 24
+
+
+def sparkline(history, *, days, today, width=SPARK_WIDTH, height=SPARK_HEIGHT):
+    """A small line of a count over the last `days` days ([(date, value)], oldest first), on
+    a time axis (a missed day leaves a longer segment, not a false step) from 0 to its largest
+    value; None with fewer than two points."""
+    if len(history) < 2:
+        return None
+    start = today - dt.timedelta(days=days)
+    top = max(value for _day, value in history) or 1
+    pad = 2
+
+    def x_of(day):
+        return round(pad + (width - 2 * pad) * (day - start).days / days, 1)
+
+    def y_of(value):
+        return round(height - pad - (height - 2 * pad) * value / top, 1)
+
+    points = [(x_of(day), y_of(value)) for day, value in history]
+    return {
+        "width": width,
+        "height": height,
+        "points": " ".join(f"{x},{y}" for x, y in points),
+        "last": points[-1],
+        "first_value": history[0][1],
+        "last_value": history[-1][1],
+        "first_date": history[0][0],
+    }

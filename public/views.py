@@ -8,19 +8,21 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from commitments import cache, files, search, selectors, uploads
+from commitments import cache, demo_marks, files, search, selectors, uploads
 from commitments.cache import cached_public_page
 from commitments.methodology import CHANGES as METHOD_CHANGES
 from commitments.models import ActionPlan, AuditRun, Commitment, Evidence, Light, LightReason
 from states.models import Organisation, State, TransparencyBodyTerm
 
 from . import calendar as ical
-from . import charts, design
+from . import cards, charts, design, report_pdf
+from . import press_kit as press_kit_files
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
@@ -65,7 +67,13 @@ UPCOMING_PARAMS = _deadline_params(selectors.UPCOMING_WINDOWS)
 def home(request):
     today = timezone.localdate()
     states = selectors.states_overview(today=today)
-    context = {"states": states, "totals": selectors.national_totals(states), "today": today}
+    context = {
+        "states": states,
+        "totals": selectors.national_totals(states),
+        "today": today,
+        "card": cards.national(states, today=today),
+        "shows_demo": demo_marks.includes_demo(states),
+    }
     return render(request, "public/home.html", context)
 
 
@@ -113,6 +121,8 @@ def state_detail(request, slug):
         "late": late,
         "late_total": late_total,
         "today": today,
+        "card": cards.state(state, summary, today=today),
+        "shows_demo": demo_marks.includes_demo([summary]),
     }
     return render(request, "public/state.html", context)
 
@@ -147,6 +157,7 @@ def national_search(request):
         "page": page,
         "query": query.urlencode(),
         "today": today,
+        "shows_demo": page is not None and demo_marks.includes_demo(page.object_list),
     }
     return render(request, "public/search.html", context)
 
@@ -177,13 +188,24 @@ def _plan_chart(request, slug, number):
     (timeline,) = selectors.plan_timelines(plans=[plan], today=today) or [None]
     if timeline is None:
         raise Http404
+    return _chart_svg(request, timeline, today=today)
+
+
+def _chart_svg(request, timeline, *, today):
+    """A plan's timeline (selectors.plan_timelines) drawn as a standalone SVG, credited."""
+    plan = timeline.plan
     chart = charts.draw(timeline.points, charts.SIZES[0], today=today)
     credit = _("%(site)s · %(url)s · %(date)s · CC BY 4.0") % {
         "site": _("OGP Tracker"),
         "url": request.build_absolute_uri(plan.state.get_absolute_url()),
         "date": formats.date_format(today, "DATE_FORMAT"),
     }
-    context = {"c": chart, "standalone": True, "credit": credit}
+    context = {
+        "c": chart,
+        "standalone": True,
+        "credit": credit,
+        "demo": demo_marks.includes_demo(plan.commitments.all()),
+    }
     return render_to_string("public/_chart.svg.html", context, request=request)
 
 
@@ -210,9 +232,15 @@ def institutions(request):
     today = timezone.localdate()
     states = list(State.objects.active())
     state = _selected_state(request, states)
-    page = _page_of(
-        request, selectors.institution_scorecard(today=today, state=state), SCORECARD_PAGE_SIZE
-    )
+    rows = selectors.institution_scorecard(today=today, state=state)
+    page = _page_of(request, rows, SCORECARD_PAGE_SIZE)
+    if state is None:
+        # The snapshots hold each institution's national figures: compared with the national
+        # scorecard only (a state's view counts only that state's plans).
+        selectors.with_ranking_history(page.object_list, kind="institution", today=today)
+        days = max(selectors.RANKING_CHANGE_DAYS)
+        for row in page.object_list:
+            row.sparkline = charts.sparkline(row.ranking_history, days=days, today=today)
     context = {
         "page": page,
         "rows": page.object_list,
@@ -220,6 +248,7 @@ def institutions(request):
         "states": states,
         "selected_state": state,
         "today": today,
+        "shows_demo": demo_marks.includes_demo(rows),
     }
     return render(request, "public/institutions.html", context)
 
@@ -231,7 +260,12 @@ def institution_detail(request, slug):
         institution = selectors.institution_page(slug=slug, today=today)
     except Organisation.DoesNotExist:
         raise Http404 from None
-    context = {"institution": institution, "organisation": institution.organisation}
+    context = {
+        "institution": institution,
+        "organisation": institution.organisation,
+        "card": cards.institution(institution, today=today),
+        "shows_demo": demo_marks.includes_demo(institution.led, institution.supported),
+    }
     return render(request, "public/institution.html", context)
 
 
@@ -258,6 +292,8 @@ def commitment_detail(request, ogp_id):
         "reason": selectors.commitment_reason(commitment),
         "moves": selectors.moves_of_milestones(milestones),
         "today": today,
+        "card": cards.commitment(commitment, today=today),
+        "shows_demo": demo_marks.is_demo(commitment),
     }
     return render(request, "public/commitment.html", context)
 
@@ -292,6 +328,7 @@ def semaforo(request):
         "group_by": by,
         "now": timezone.now(),
         "today": today,
+        "shows_demo": demo_marks.includes_demo(milestones, late),
     }
     return render(request, "public/semaforo.html", context)
 
@@ -333,6 +370,7 @@ def recently_overdue(request):
         today=context["today"], days=context["days"], state=context["selected_state"]
     )
     context["now"] = timezone.now()
+    context["shows_demo"] = demo_marks.includes_demo(context["overdue"], context["stale"])
     return render(request, "public/recently_overdue.html", context)
 
 
@@ -343,6 +381,7 @@ def upcoming_due(request):
     context["milestones"] = selectors.upcoming_due(
         today=context["today"], days=context["days"], state=context["selected_state"]
     )
+    context["shows_demo"] = demo_marks.includes_demo(context["milestones"])
     return render(request, "public/upcoming_due.html", context)
 
 
@@ -464,21 +503,94 @@ def state_report(request, slug):
     summary = selectors.state_summary(state=state, today=today)
     late_total = summary.late_completion_count
     late, _total = selectors.late_completions(today=today, state=state, total=late_total)
+    # One page per state, whatever its size: the worst first, and how many more.
+    milestones = selectors.red_milestones(today=today, state=state, limit=REPORT_LIMIT)
     institutions = selectors.institution_scorecard(today=today, state=state)
+    rows = REPORT_PRINT_ROWS
     context = {
         "state": state,
         "summary": summary,
-        # One page per state, whatever its size: the worst first, and how many more.
-        "milestones": selectors.red_milestones(today=today, state=state, limit=REPORT_LIMIT),
+        "milestones": milestones,
         "institutions": institutions[:REPORT_LIMIT],
         "more_milestones": max(summary.red_count - REPORT_LIMIT, 0),
         "more_institutions": max(len(institutions) - REPORT_LIMIT, 0),
         "late": late,
         "late_total": late_total,
+        "print_rows": rows,
+        # What printing leaves out, counted, so the page says where the rest is.
+        "print_more": {
+            "red": max(summary.red_count - rows["red"], 0),
+            "late": max(late_total - rows["late"], 0),
+            "ranking": max(len(institutions) - rows["ranking"], 0),
+        },
         "now": timezone.now(),
         "today": today,
+        "shows_demo": demo_marks.includes_demo([summary]),
     }
     return render(request, "public/report.html", context)
+
+
+# The rows of each list the printed report keeps, so that it prints on one page (Letter or
+# A4) whatever the data; the screen shows them all, and the PDF (report_pdf) counts its own.
+REPORT_PRINT_ROWS = {"red": 6, "late": 3, "ranking": 5}
+
+
+REPORT_PDF_PARAMS = (("papel", cache.text),)
+
+
+def report_data(request, state, *, today):
+    """What the PDF report shows (public.report_pdf.Report), from the selectors."""
+    summary = selectors.state_summary(state=state, today=today)
+    plans = selectors.state_action_plans(state=state)
+    timelines = selectors.plan_timelines(plans=plans, today=today)
+    chart_png, chart_title = None, ""
+    if timelines:  # the latest plan that has milestones
+        chart_png = charts.to_png(_chart_svg(request, timelines[0], today=today))
+        chart_title = timelines[0].plan.title
+    return report_pdf.Report(
+        state_name=state.name,
+        light=summary.light,
+        summary=summary,
+        milestones=selectors.red_milestones(today=today, state=state),
+        today=today,
+        now=timezone.localtime(),
+        report_url=request.build_absolute_uri(reverse("public:state_report", args=[state.slug])),
+        state_url=request.build_absolute_uri(state.get_absolute_url()),
+        data_url=request.build_absolute_uri(
+            reverse("api:state-download", args=[state.slug, "hitos", "csv"])
+        ),
+        is_demo=Commitment.objects.filter(action_plan__state=state, is_demo=True).exists(),
+        chart_png=chart_png,
+        chart_title=chart_title,
+    )
+
+
+@cached_public_page(scopes=cache.state_of_url, params=REPORT_PDF_PARAMS)
+def state_report_pdf(request, slug):
+    """The report as a one-page PDF, on Letter (`?papel=carta`, the default) or A4."""
+    state = _active_state(slug)
+    paper = request.GET.get("papel") or report_pdf.DEFAULT_PAPER
+    if paper not in report_pdf.PAPERS:
+        cache.dont_store(request)
+        message = _("Unknown paper %(paper)s: use papel=carta (Letter) or papel=a4.") % {
+            "paper": paper[:40]
+        }
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    body = report_pdf.render(report_data(request, state, today=timezone.localdate()), paper=paper)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="reporte-{state.slug}-{paper}.pdf"'
+    return response
+
+
+@cached_public_page(scopes=cache.state_of_url)
+def press_kit(request, slug):
+    """A state's press kit in one ZIP (public.press_kit): the PDF report, the CSVs, the
+    charts and a README."""
+    state = _active_state(slug)
+    body = press_kit_files.build_zip(request, state, today=timezone.localdate())
+    response = HttpResponse(body, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="kit-de-prensa-{state.slug}.zip"'
+    return response
 
 
 def download_evidence(request, pk):

@@ -22,8 +22,11 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(State)
 class StateAdmin(InvalidatesPublicPages, admin.ModelAdmin):
-    list_display = ("name", "inegi_code", "slug", "ogp_prefix", "stale_after_days", "is_active")
-    list_filter = ("is_active",)
+    list_display = (
+        "name", "inegi_code", "slug", "ogp_prefix", "stale_after_days",
+        "any_official_may_report", "is_active",
+    )  # fmt: skip
+    list_filter = ("is_active", "any_official_may_report")
     search_fields = ("name", "slug", "inegi_code")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [TransparencyBodyTermInline]
@@ -54,11 +57,11 @@ class MunicipalityAdmin(InvalidatesPublicPages, admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(InvalidatesPublicPages, admin.ModelAdmin):
-    list_display = ("name", "acronym", "kind", "state", "needs_review")
+    list_display = ("name", "acronym", "kind", "state", "successor", "needs_review")
     list_filter = ("needs_review", "kind", "state")
     # Aliases are matched by the importer (one per line): OGP's English names, old names.
     search_fields = ("name", "acronym", "aliases")
-    autocomplete_fields = ["state"]
+    autocomplete_fields = ["state", "successor"]
 
 
 @admin.register(Membership)

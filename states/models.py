@@ -38,6 +38,19 @@ class State(models.Model):
         help_text=_("A milestone with no status update and no evidence for longer is stale."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Officials write only on the milestones of commitments their institution leads or
+    # supports (commitments.permissions); a small team may let any official of the state
+    # report on any of them.
+    any_official_may_report = models.BooleanField(
+        _("any official may report on any milestone"),
+        default=False,
+        help_text=_(
+            "For small teams: any official of the state may report the status of, and add "
+            "evidence to, any of its milestones. Otherwise only the officials of the "
+            "institutions that lead or support a commitment may. Answering a dispute stays "
+            "with those institutions either way."
+        ),
+    )
     # OGP's identifier of the state's commitments begins with it (MXNLE0001, MXJL0002);
     # a municipality of its own in OGP Local has its own (Municipality.ogp_prefix).
     ogp_prefix = models.CharField(
@@ -189,6 +202,21 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Other names of the institution, one per line (e.g. its name in English)."),
     )
+    # An institution replaced by another (Guanajuato's IACIP, extinguished in 2025, by the
+    # Secretaría de la Honestidad): its commitments pass to the successor's officials.
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("replaced by"),
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        null=True,
+        blank=True,
+        help_text=_(
+            "The institution that took over its duties, if it was extinguished or merged: "
+            "the successor's officials answer for its commitments, and its own officials no "
+            "longer write on them."
+        ),
+    )
     # Created by an import (import_plan --create-institutions): someone should check its
     # name, kind and state.
     needs_review = models.BooleanField(
@@ -235,6 +263,14 @@ class Organisation(models.Model):
     def clean(self):
         # Before the form checks the constraints (a slug left empty in the admin).
         self._fill_slug()
+        seen, current = {self.pk}, self.successor
+        while current is not None:
+            if current.pk in seen:
+                raise ValidationError(
+                    {"successor": _("An institution cannot succeed itself, even through others.")}
+                )
+            seen.add(current.pk)
+            current = current.successor
 
     def _fill_slug(self):
         if not self.slug:

@@ -22,6 +22,7 @@ CHANGELISTS = [
     ("commitments", "transition"),
     ("commitments", "verification"),
     ("commitments", "historyentry"),
+    ("commitments", "rankingsnapshot"),
     ("accounts", "user"),
     ("accounts", "invitation"),
     ("ops", "outboxmessage"),

@@ -81,6 +81,9 @@ def test_api_conforms_to_its_schema(demo, monkeypatch, settings):
         "/api/v1/milestones/{id}/dispute/answer/": "oficial.guanajuato",
         "/api/v1/milestones/{id}/dispute/withdraw/": "osc.guanajuato",
         "/api/v1/milestones/{id}/dispute/maintain/": "osc.guanajuato",
+        # Generated items name ids of no milestone mostly: per-item 404s in a 207 or a 400.
+        "/api/v1/milestones/bulk/status/": "oficial.guanajuato",
+        "/api/v1/milestones/bulk/verification/": "osc.guanajuato",
     }
     tokens = {
         who: ApiToken.issue(user=user(who), name="schemathesis")[1] for who in writers.values()

@@ -17,8 +17,10 @@ from rdflib import namespace
 
 from api import exports
 from api.downloads import DATASETS
+from commitments import services
 from states.models import State
 from tests import factories
+from tests.clock import NOW
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.process]
 
@@ -39,6 +41,8 @@ def coahuila(demo):
     plan = factories.action_plan(state)
     lead = factories.organisation(state)
     factories.commitment(plan, lead, ogp_id="MXCOA0001", access_to_information=True)
+    # A day of the rankings over time, so that its file is validated with rows in it.
+    services.take_ranking_snapshots(now=NOW)
     return state
 
 
@@ -67,7 +71,8 @@ def test_the_data_package_passes_frictionless_validate(live_server, coahuila, tm
     assert report["valid"], errors
     assert result.returncode == 0
     rows = {task["name"]: task["stats"]["rows"] for task in report["tasks"]}
-    assert all(rows[name] > 0 for name in ("compromisos", "hitos", "compromisos-ogp")), rows
+    names = ("compromisos", "hitos", "compromisos-ogp", "clasificaciones")
+    assert all(rows[name] > 0 for name in names), rows
 
 
 def test_the_csv_cells_are_as_the_dictionary_says(live_server, coahuila):

@@ -80,7 +80,10 @@ def written(demo, official_gto):
         f"/semaforo/?estado={state.slug}",
         f"/instituciones/?estado={state.slug}",
         f"/proximos-vencimientos/?estado={state.slug}",
+        f"/estados/{state.slug}/tarjeta.png",
+        f"/estados/{state.slug}/widget/",
         *_commitment_pages(commitment),
+        f"/compromisos/{commitment.ogp_id}/widget/",
         *(_institution_page(Organisation.objects.get(pk=pk)) for pk in involved),
         # National aggregates.
         "/",
@@ -90,6 +93,7 @@ def written(demo, official_gto):
         "/recien-vencidos/",
         "/proximos-vencimientos/",
         "/vencimientos.ics",
+        "/tarjeta.png",
         f"/buscar/?q={commitment.title.split()[0]}",
         "/datos/",
     ]
@@ -101,8 +105,12 @@ def written(demo, official_gto):
         f"/semaforo/?estado={other_state.slug}",
         f"/instituciones/?estado={other_state.slug}",
         f"/recien-vencidos/?estado={other_state.slug}",
+        f"/estados/{other_state.slug}/tarjeta.png",
+        f"/estados/{other_state.slug}/widget/",
         *_commitment_pages(other),
+        f"/compromisos/{other.ogp_id}/widget/",
         *_commitment_pages(sibling),
+        f"/compromisos/{sibling.ogp_id}/tarjeta.png",
         _institution_page(other.lead_institution),
         *(_institution_page(org) for org in untouched_here),
     ]

@@ -163,7 +163,8 @@ def test_open_graph_tags_on_state_and_commitment_pages(client, lit):
     assert re.search(
         r'<meta property="og:description" content="\d+ % de 20 hitos completados', html
     )
-    assert '<meta name="twitter:card" content="summary">' in html
+    # With its share card: the large preview (tests/test_share_cards.py).
+    assert '<meta name="twitter:card" content="summary_large_image">' in html
     html = html_of(client, "/compromisos/MXSPG0003/")
     assert (
         '<meta property="og:title" content="Hacer proactiva la transparencia en Nuevo León '

@@ -40,6 +40,13 @@ PAGES = [
     "/correcciones/",
     "/datos/",
     "/en/datos/",
+    # Share cards and widgets (public/sharing.py).
+    "/tarjeta.png",
+    "/estados/guanajuato/tarjeta.png",
+    "/compromisos/MXNLE0001/tarjeta.png",
+    "/instituciones/secretaria-de-participacion-ciudadana-nuevo-leon/tarjeta.png",
+    "/estados/nuevo-leon/widget/",
+    "/en/compromisos/MXGTO9003/widget/",
 ]
 
 

@@ -5,7 +5,8 @@
 - `contributions`: contributors' status reports, evidence and verifications;
 - `disputes`: the right of reply once a status is disputed;
 - `methodology`: stored lights brought up to a new version of the method;
-- `audit`: stored lights checked against the rules and the record, and repaired.
+- `audit`: stored lights checked against the rules and the record, and repaired;
+- `rankings`: each day's figures of the states and institutions, kept (append-only).
 """
 
 from .audit import AuditResult, audit_lights
@@ -31,6 +32,7 @@ from .milestones import (
     save_new_milestone,
     set_stale_threshold,
 )
+from .rankings import take_ranking_snapshots
 
 __all__ = [
     "AuditResult",
@@ -58,5 +60,6 @@ __all__ = [
     "retract_evidence",
     "revise_milestone",
     "save_new_milestone",
+    "take_ranking_snapshots",
     "set_stale_threshold",
 ]

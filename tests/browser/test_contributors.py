@@ -36,7 +36,10 @@ def test_official_completes_cso_disputes_public_sees_both(page, demo, axe, tmp_p
     page.locator("#id_status-status").select_option("completed")
     page.locator("#id_status-note").fill("Guía publicada")
     page.get_by_role("button", name="Guardar el estatus").click()
-    assert page.get_by_text("al menos una evidencia").is_visible()
+    assert (
+        page.locator("#id_status-status_error").get_by_text("al menos una evidencia").is_visible()
+    )
+    assert page.locator("#error-summary").get_by_text("al menos una evidencia").is_visible()
 
     report = tmp_path / "guia-ciudadana.pdf"
     report.write_bytes(PDF)

@@ -26,6 +26,7 @@ PAGES = {
     "semaforo": "/semaforo/",
     "institucion": "/instituciones/secretaria-de-participacion-ciudadana-nuevo-leon/",
     "busqueda": "/buscar/?q=datos+abiertos",
+    "widget": "/estados/nuevo-leon/widget/",
 }
 WIDTHS = (375, 1280)
 

@@ -34,7 +34,9 @@ def test_answer_then_rejoinder_through_the_panel(page, demo, axe):
     assert axe(page) == []
     # Maintaining without saying why is refused, in Spanish, and nothing changes.
     page.get_by_role("button", name="Mantener").click()
-    assert page.get_by_text("Di por qué la respuesta no resuelve la disputa.").is_visible()
+    assert page.get_by_text(
+        "Di por qué la respuesta no resuelve la disputa.", exact=True
+    ).is_visible()
     page.get_by_label("Tu réplica").fill("El anexo 3 no contiene la guía")
     page.get_by_role("button", name="Mantener").click()
     assert page.get_by_text("Disputa mantenida.").is_visible()

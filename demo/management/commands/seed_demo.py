@@ -145,6 +145,7 @@ class Command(BaseCommand):
                 {
                     "acronym": acronym, "kind": kind, "website": website,
                     "aliases": "\n".join(demo.ALIASES.get(name, [])),
+                    "successor": orgs.get(demo.SUCCESSORS.get(name)),
                 },
             )  # fmt: skip
         self.municipalities = {
