@@ -15,6 +15,9 @@ import re
 from django.utils.translation import gettext, gettext_noop
 
 TEXTS = [
+    gettext_noop(
+        'Demo data (loaded by the demo, or an invented example): shown on the site as "Ejemplo ilustrativo"; never publish it as real.'
+    ),
     gettext_noop("The item's milestone id, as sent."),
     gettext_noop("The milestone's version after the write."),
     gettext_noop(

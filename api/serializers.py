@@ -6,7 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from commitments import rules
+from commitments import demo_marks, rules
 from commitments.models import (
     OGP_VALUE_FIELDS,
     ActionPlan,
@@ -20,6 +20,11 @@ from commitments.models import (
     Transition,
 )
 from states.models import Organisation, State
+
+DEMO_HELP = (
+    "Demo data (loaded by the demo, or an invented example): shown on the site as "
+    '"Ejemplo ilustrativo"; never publish it as real.'
+)
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -92,6 +97,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
     # The commitment's light as commitments_with_counts annotates it.
     signal = serializers.CharField(source="light", read_only=True)
     url = serializers.SerializerMethodField()
+    is_demo = serializers.SerializerMethodField(help_text=DEMO_HELP)
 
     class Meta:
         model = Commitment
@@ -123,10 +129,14 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "lead_institutions",
             "member",
             "source_url",
+            "is_demo",
         ]
 
     def get_url(self, commitment) -> str:
         return self.context["request"].build_absolute_uri(commitment.get_absolute_url())
+
+    def get_is_demo(self, commitment) -> bool:
+        return demo_marks.is_demo(commitment)
 
 
 class TransitionSerializer(serializers.ModelSerializer):
@@ -247,6 +257,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
     )
     reschedules = RescheduleSerializer(many=True, read_only=True)
     disputes = MilestoneDisputeSerializer(many=True, read_only=True)
+    is_demo = serializers.SerializerMethodField(help_text=DEMO_HELP)
 
     class Meta:
         model = Milestone
@@ -276,6 +287,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "transitions",
             "reschedules",
             "disputes",
+            "is_demo",
         ]
         extra_kwargs = {
             "due_on": {"help_text": "Due date in force; null when the plan gives none."},
@@ -323,6 +335,9 @@ class MilestoneSerializer(serializers.ModelSerializer):
 
     def get_reschedule_count(self, milestone) -> int:
         return len(milestone.reschedules.all())
+
+    def get_is_demo(self, milestone) -> bool:
+        return demo_marks.is_demo(milestone.commitment)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

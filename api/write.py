@@ -124,18 +124,28 @@ class _BinaryField(serializers.FileField):
     """A file in a multipart body: `format: binary`, so a generated client sends bytes."""
 
 
+def _status_fields():
+    """A status report's body, for the single endpoint and each item of the bulk one."""
+    return {
+        "version": serializers.IntegerField(),
+        "status": serializers.ChoiceField(Milestone.Status.choices),
+        "progress": serializers.IntegerField(min_value=0, max_value=100),
+        "started_on": serializers.DateField(required=False),
+        "completed_on": serializers.DateField(required=False),
+        "note": serializers.CharField(),
+    }
+
+
+def _verification_fields():
+    return {
+        "version": serializers.IntegerField(),
+        "result": serializers.ChoiceField(["verified", "disputed"]),
+        "reason": serializers.CharField(required=False),
+    }
+
+
 @extend_schema(
-    request=inline_serializer(
-        "StatusReport",
-        {
-            "version": serializers.IntegerField(),
-            "status": serializers.ChoiceField(Milestone.Status.choices),
-            "progress": serializers.IntegerField(min_value=0, max_value=100),
-            "started_on": serializers.DateField(required=False),
-            "completed_on": serializers.DateField(required=False),
-            "note": serializers.CharField(),
-        },
-    ),
+    request=inline_serializer("StatusReport", _status_fields()),
     responses={200: read_serializers.MilestoneSerializer},
 )
 @api_view(["POST"])
@@ -231,14 +241,7 @@ def _oversized(request):
 
 
 @extend_schema(
-    request=inline_serializer(
-        "Verification",
-        {
-            "version": serializers.IntegerField(),
-            "result": serializers.ChoiceField(["verified", "disputed"]),
-            "reason": serializers.CharField(required=False),
-        },
-    ),
+    request=inline_serializer("Verification", _verification_fields()),
     responses={200: read_serializers.MilestoneSerializer},
 )
 @api_view(["POST"])
@@ -361,15 +364,7 @@ def _bulk(request, kind):
         {
             "items": inline_serializer(
                 "BulkStatusReport",
-                {
-                    "id": serializers.IntegerField(),
-                    "version": serializers.IntegerField(),
-                    "status": serializers.ChoiceField(Milestone.Status.choices),
-                    "progress": serializers.IntegerField(min_value=0, max_value=100),
-                    "started_on": serializers.DateField(required=False),
-                    "completed_on": serializers.DateField(required=False),
-                    "note": serializers.CharField(),
-                },
+                {"id": serializers.IntegerField(), **_status_fields()},
                 many=True,
             )
         },
@@ -390,12 +385,7 @@ def bulk_report_status(request):
         {
             "items": inline_serializer(
                 "BulkVerification",
-                {
-                    "id": serializers.IntegerField(),
-                    "version": serializers.IntegerField(),
-                    "result": serializers.ChoiceField(["verified", "disputed"]),
-                    "reason": serializers.CharField(required=False),
-                },
+                {"id": serializers.IntegerField(), **_verification_fields()},
                 many=True,
             )
         },

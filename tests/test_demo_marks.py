@@ -156,3 +156,15 @@ def test_the_reschedule_and_dispute_downloads_mark_demo_rows_too(client, lit):
         found = rows(client, f"/datos/{name}.json")
         assert found and all(row["is_demo"] is True for row in found), name
         assert list(rows(client, f"/datos/{name}.csv")[0])[-1] == "is_demo"
+
+
+def test_the_api_marks_demo_commitments_and_milestones(client, demo):
+    from commitments import demo_marks
+    from commitments.models import Commitment
+
+    commitments = client.get("/api/v1/commitments/", {"page_size": 100}).json()["results"]
+    expected = {c.ogp_id: demo_marks.is_demo(c) for c in Commitment.objects.all()}
+    assert {c["ogp_id"]: c["is_demo"] for c in commitments} == expected
+    assert True in expected.values()
+    milestones = client.get("/api/v1/milestones/", {"page_size": 100}).json()["results"]
+    assert milestones and all(m["is_demo"] == expected[m["commitment"]] for m in milestones)
