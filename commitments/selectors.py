@@ -772,13 +772,25 @@ def _red(state):
 _LONGEST_OVERDUE = (F("due_on").asc(nulls_last=True), "signal_since", "pk")
 
 
-def red_milestones(*, today, state=None, limit=None):
+def _worst_first(today):
+    """The PDF report's order (public.report_pdf.worst_first): the most days overdue first,
+    then the longest red (those not overdue count 0 days), then by OGP id and number."""
+    overdue_since = Case(When(rules.overdue_filter(today), then=F("due_on")), default=None)
+    return (
+        overdue_since.asc(nulls_last=True),
+        "signal_since",
+        "commitment__ogp_id",
+        "number",
+    )
+
+
+def red_milestones(*, today, state=None, limit=None, worst_first=False):
     """The red milestones of the active states, the longest overdue first (the first `limit`
-    of them, or all)."""
+    of them, or all); `worst_first`: in the PDF report's order instead (_worst_first)."""
     milestones = (
         _red(state)
         .select_related("commitment__action_plan__state", "commitment__lead_institution")
-        .order_by(*_LONGEST_OVERDUE)
+        .order_by(*(_worst_first(today) if worst_first else _LONGEST_OVERDUE))
     )
     if limit is not None:
         milestones = milestones[:limit]

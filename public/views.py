@@ -536,6 +536,8 @@ REPORT_PRINT_ROWS = {"red": 6, "late": 3, "ranking": 5}
 
 
 REPORT_PDF_PARAMS = (("papel", cache.text),)
+# The red milestones the PDF report reads: more than one page holds (it counts the rest).
+REPORT_PDF_RED_LIMIT = 60
 
 
 def report_data(request, state, *, today):
@@ -551,7 +553,11 @@ def report_data(request, state, *, today):
         state_name=state.name,
         light=summary.light,
         summary=summary,
-        milestones=selectors.red_milestones(today=today, state=state),
+        # Bounded whatever the state's size: more than a page holds, and the whole count.
+        milestones=selectors.red_milestones(
+            today=today, state=state, limit=REPORT_PDF_RED_LIMIT, worst_first=True
+        ),
+        red_total=summary.red_count,
         today=today,
         now=timezone.localtime(),
         report_url=request.build_absolute_uri(reverse("public:state_report", args=[state.slug])),

@@ -143,3 +143,27 @@ def test_a_small_state_has_no_pages(client, demo):
         .split("Hitos en rojo")[-1]
         .split("</section>")[0]
     )
+
+
+def test_the_pdf_reads_the_worst_red_milestones_in_its_own_order(big_state):
+    from django.utils import timezone
+
+    from commitments import selectors
+    from public import report_pdf
+
+    today = timezone.localdate()
+    # Some red milestones not overdue (stale, due later), of different ages, and ties.
+    commitment = Milestone.objects.filter(commitment__action_plan__state=big_state)[0].commitment
+    Milestone.objects.filter(commitment=commitment, number__gt=140).update(
+        due_on=today + dt.timedelta(days=30)
+    )
+    Milestone.objects.filter(commitment=commitment, number__gt=145).update(
+        signal_since=NOW - dt.timedelta(days=400)
+    )
+    every = report_pdf.worst_first(selectors.red_milestones(today=today, state=big_state))
+    first = selectors.red_milestones(today=today, state=big_state, limit=215, worst_first=True)
+    assert [m.pk for m in first] == [m.pk for m in every]
+    assert [m.pk for m in first[:60]] == [
+        m.pk
+        for m in selectors.red_milestones(today=today, state=big_state, limit=60, worst_first=True)
+    ]
