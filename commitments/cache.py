@@ -6,8 +6,8 @@ rendered: "global" (every page), and those its view declares (`cached_public_pag
 deadline pages, calendars, open data, the national card), "state:<slug>" (a state's page,
 report, PDF, press kit, plan charts, calendar, card and widget, and the national pages
 filtered to it with `?estado=`), "commitment:<OGP id>" (its page, card and widget) and
-"institution:<slug>" (its page and card). A write bumps the scopes it touches, once, when its transaction
-commits: a commitment's writes (services) call invalidate_commitment_pages(commitment), which
+"institution:<slug>" (its page and card). A write bumps the scopes it touches, once, when
+its transaction commits: a commitment's writes (services) call invalidate_commitment_pages(commitment), which
 bumps that commitment, its state, its lead, co-lead and supporting institutions and
 "national"; a write whose reach is wider or unknown (the admin: InvalidatesPublicPages below,
 the importer, seed_demo, restore, a change of method or threshold, the stale job, a person's
