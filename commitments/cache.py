@@ -6,14 +6,15 @@ rendered: "global" (every page), and those its view declares (`cached_public_pag
 deadline pages, calendars, open data, the national card), "state:<slug>" (a state's page,
 report, PDF, press kit, plan charts, calendar, card and widget, and the national pages
 filtered to it with `?estado=`), "commitment:<OGP id>" (its page, card and widget) and
-"institution:<slug>" (its page and card). A write bumps the scopes it touches, once, when
-its transaction commits: a commitment's writes (services) call invalidate_commitment_pages(commitment), which
-bumps that commitment, its state, its lead, co-lead and supporting institutions and
-"national"; a write whose reach is wider or unknown (the admin: InvalidatesPublicPages below,
-the importer, seed_demo, restore, a change of method or threshold, the stale job, a person's
-preferences) calls invalidate_public_pages() with no scope, which bumps "global". The pages
-of another state, of other commitments and of institutions not involved stay cached. No model
-signal does it: a write that should invalidate says so where it writes.
+"institution:<slug>" (its page and card). A write bumps the scopes it touches, once, when its
+transaction commits: a commitment's writes (services) call
+invalidate_commitment_pages(commitment), which bumps that commitment, its state, its lead, co-
+lead and supporting institutions and "national"; a write whose reach is wider or unknown (the
+admin: InvalidatesPublicPages below, the importer, seed_demo, restore, a change of method or
+threshold, the stale job, a person's preferences) calls invalidate_public_pages() with no
+scope, which bumps "global". The pages of another state, of other commitments and of
+institutions not involved stay cached. No model signal does it: a write that should invalidate
+says so where it writes.
 
 A bump after the commit is enough: a request that read the old versions caches its page under
 them, which no longer match; one that reads the new versions reads the committed data. A hit
