@@ -33,6 +33,7 @@ def test_the_report_prints_on_one_page(page, lit, state, paper):
     assert f"{page.base_url}/estados/{state}/" in text  # the source
     assert "Fuente:" in text and "CC BY 4.0" in text
     assert "Reporte generado el" in text  # the date
+    assert "Ejemplo ilustrativo" in text  # the demo's data, marked on the sheet too
 
 
 @pytest.mark.parametrize("paper", ["Letter", "A4"])
