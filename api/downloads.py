@@ -4,7 +4,7 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from commitments import plan_file
+from commitments import cache, plan_file
 from commitments.cache import cached_public_page
 from commitments.models import ActionPlan
 from states.models import State
@@ -53,7 +53,7 @@ def plan_download(request, state, number):
     return response
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def open_data(request):
     context = {
         "states": State.objects.active().order_by("name"),

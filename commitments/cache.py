@@ -1,21 +1,31 @@
-"""Cache of public pages, invalidated once per transaction that changes what they show.
+"""Cache of public pages, invalidated once per transaction, only where a write changed them.
 
-Each cached page is stored with the "public version" current when it was rendered. A service
-that writes anything the public pages show calls invalidate_public_pages(), which registers
-one bump of the version for when its transaction commits, however often it is called in that
-transaction; the next request then renders afresh. The admin calls it too
-(InvalidatesPublicPages, below), as do the importer, seed_demo and restore. No
-model signal does it: a write that should invalidate says so where it writes.
+Each cached page is stored with the versions of the scopes it shows, current when it was
+rendered: "global" (every page), and those its view declares (`cached_public_page(scopes=)`):
+"national" (the aggregates of every state: home, semáforo, institution scorecard, search,
+deadline pages, calendars, open data, the national card), "state:<slug>" (a state's page,
+report, PDF, press kit, plan charts, calendar, card and widget, and the national pages
+filtered to it with `?estado=`), "commitment:<OGP id>" (its page, card and widget) and
+"institution:<slug>" (its page and card). A write bumps the scopes it touches, once, when its
+transaction commits: a commitment's writes (services) call
+invalidate_commitment_pages(commitment), which bumps that commitment, its state, its lead, co-
+lead and supporting institutions and "national"; a write whose reach is wider or unknown (the
+admin: InvalidatesPublicPages below, the importer, seed_demo, restore, a change of method or
+threshold, the stale job, a person's preferences) calls invalidate_public_pages() with no
+scope, which bumps "global". The pages of another state, of other commitments and of
+institutions not involved stay cached. No model signal does it: a write that should invalidate
+says so where it writes.
 
-A bump after the commit is enough: a request that read the old version caches its page under
-that version, which no longer matches; one that reads the new version reads the committed
-data. A hit costs one cache round trip (the version and the page are read together) and runs
-before the session, auth and locale middleware: the language is in the URL (Spanish at /,
-English at /en/), so the path and the query parameters the page reads (normalised, in a fixed
-order; any other is dropped) name the page.
+A bump after the commit is enough: a request that read the old versions caches its page under
+them, which no longer match; one that reads the new versions reads the committed data. A hit
+costs one cache round trip (the versions and the page are read together, one get_many) and
+runs before the session, auth and locale middleware: the language is in the URL (Spanish at
+/, English at /en/), so the path and the query parameters the page reads (normalised, in a
+fixed order; any other is dropped) name the page.
 
 While Redis is down the cache degrades to no cache (ops.cache): every page is rendered, none
-is stored, and a bump that cannot reach Redis waits in the outbox until it can.
+is stored, and a bump that cannot reach Redis waits in the outbox until it can (as a bump of
+"global": every page Redis may still hold when it returns is dropped).
 """
 
 import hashlib
@@ -24,6 +34,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
@@ -33,7 +44,9 @@ from django.utils.http import urlencode
 from ops import outbox
 from ops.cache import cache_unavailable
 
-VERSION_KEY = "public:version"
+VERSION_KEY = "public:version"  # the "global" scope's, on which every page depends
+GLOBAL = "global"
+NATIONAL = "national"
 PAGE_TTL = 24 * 3600
 # Headers the inner middleware or the view added, replayed on a hit.
 KEPT_HEADERS = (
@@ -48,6 +61,24 @@ KEPT_HEADERS = (
 # What a view said to the outer middleware (django-csp) on its response, replayed on a hit:
 # a widget's frame-ancestors (public.sharing.framable).
 KEPT_ATTRIBUTES = ("_csp_replace",)
+# A scope named from a URL longer than this (a made-up OGP id) is not looked up.
+MAX_SCOPE_LENGTH = 150
+
+
+def state_scope(slug):
+    return f"state:{slug}"
+
+
+def commitment_scope(ogp_id):
+    return f"commitment:{ogp_id}"
+
+
+def institution_scope(slug):
+    return f"institution:{slug}"
+
+
+def version_key(scope):
+    return VERSION_KEY if scope == GLOBAL else f"{VERSION_KEY}:{scope}"
 
 
 def _first_version():
@@ -60,21 +91,26 @@ class CacheUnavailable(Exception):
     pass
 
 
-def bump_now():
-    """Bumps the public version (one cache round trip); False when the cache (Redis) could
-    not be reached.
+def bump_now(scopes=(GLOBAL,)):
+    """Bumps the versions of `scopes` (one cache round trip); False when the cache (Redis)
+    could not be reached. "global" among them bumps only it: every page depends on it.
 
     A fresh value rather than an increment: any value other than the one a page was stored
     with invalidates it, and a set is one round trip where Redis' incr is two (exists, incr).
     """
-    cache.set(VERSION_KEY, _first_version(), timeout=None)
+    scopes = {GLOBAL} if GLOBAL in scopes else set(scopes)
+    if len(scopes) == 1:
+        cache.set(version_key(scopes.pop()), _first_version(), timeout=None)
+    else:
+        fresh = _first_version()
+        cache.set_many({version_key(s): fresh for s in sorted(scopes)}, timeout=None)
     return not cache_unavailable(cache)
 
 
 def _bump_later():
     # Redis is away: the pages it holds may be served again when it returns (after a network
     # cut, or a restart from its snapshot), so the invalidation is kept in the outbox and made
-    # by a worker once Redis answers again.
+    # by a worker once Redis answers again (of every page: the outbox keeps no scope).
     outbox.enqueue_once("commitments.bump_public_version")
 
 
@@ -84,38 +120,92 @@ class _BumpOnCommit:
         # to be away): a failure after the commit then needs nothing more.
         self.queued = queued
         self.done = False
+        self.scopes = set()
+        self.commitments = set()  # ids whose scopes are already in self.scopes
 
     def __call__(self):
         # Marked, so that a later write does not count on it (tests run the callbacks of a
         # transaction that then goes on: django_capture_on_commit_callbacks).
         self.done = True
-        if not bump_now() and not self.queued:
+        if not bump_now(self.scopes) and not self.queued:
             # Redis went away unnoticed before the commit: queued now, just after it.
             _bump_later()
 
     def __repr__(self):
-        return "<bump the public version>"
+        return f"<bump the public versions of {sorted(self.scopes)}>"
 
 
-def invalidate_public_pages():
-    """Every cached public page is dropped once the current transaction commits (at once
-    outside one). Call it from any write to what the public pages show; a transaction that
-    calls it a thousand times bumps the version once."""
+def _pending_bump():
+    """The bump waiting for the current transaction's commit, registered if there is none;
+    None outside a transaction."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        _BumpOnCommit(queued=False)()
-        return
+        return None
     # The callbacks still waiting for the commit; Django drops those of a savepoint rolled
     # back, so one found here commits with this write (as in ops.outbox.enqueue_once).
     pending = (c for _sp, c, _robust in connection.run_on_commit if isinstance(c, _BumpOnCommit))
-    if any(not c.done for c in pending):
-        return
+    bump = next((c for c in pending if not c.done), None)
+    if bump is not None:
+        return bump
     queued = cache_unavailable(cache)
     if queued:
         # Known to be away: queued with the write, so it is kept if and only if it commits
         # (the message and the callback belong to the same savepoint).
         _bump_later()
-    transaction.on_commit(_BumpOnCommit(queued=queued))
+    bump = _BumpOnCommit(queued=queued)
+    transaction.on_commit(bump)
+    return bump
+
+
+def invalidate_public_pages(*scopes):
+    """The cached public pages of `scopes` ("national", state_scope(slug), ...; none: every
+    page) are dropped once the current transaction commits (at once outside one). Call it
+    from any write to what the public pages show; a transaction that calls it a thousand times
+    bumps each version once, in one round trip."""
+    scopes = set(scopes) or {GLOBAL}
+    bump = _pending_bump()
+    if bump is None:
+        bump = _BumpOnCommit(queued=False)
+        bump.scopes = scopes
+        bump()
+        return
+    bump.scopes |= scopes
+
+
+def commitment_scopes(commitment_ids):
+    """The scopes of the pages that show these commitments: each one's page, its state's, its
+    lead, co-lead and supporting institutions', and the national aggregates. Two queries."""
+    from states.models import Organisation
+
+    from .models import Commitment
+
+    scopes = {NATIONAL}
+    rows = Commitment.objects.filter(pk__in=commitment_ids).values_list(
+        "ogp_id", "action_plan__state__slug", "lead_institution__slug"
+    )
+    for ogp_id, state_slug, lead_slug in rows:
+        scopes |= {commitment_scope(ogp_id), state_scope(state_slug)}
+        scopes.add(institution_scope(lead_slug))
+    others = Organisation.objects.filter(
+        Q(co_led_commitments__in=commitment_ids) | Q(supported_commitments__in=commitment_ids)
+    ).values_list("slug", flat=True)
+    scopes |= {institution_scope(slug) for slug in others}
+    return scopes
+
+
+def invalidate_commitment_pages(*commitments):
+    """The pages that show these commitments (instances or ids; commitment_scopes) are dropped
+    once the current transaction commits. Their scopes are read in the transaction, once per
+    commitment however often it is called."""
+    ids = {getattr(c, "pk", c) for c in commitments}
+    bump = _pending_bump()
+    if bump is None:
+        invalidate_public_pages(*commitment_scopes(ids))
+        return
+    new = ids - bump.commitments
+    if new:
+        bump.scopes |= commitment_scopes(new)
+        bump.commitments |= new
 
 
 class InvalidatesPublicPages:
@@ -210,10 +300,44 @@ def dont_store(request):
     request.public_page_cacheable = False
 
 
-def cached_public_page(view=None, *, params=()):
+# --- Which scopes a page shows ------------------------------------------------------------
+#
+# Each cached view declares them: a function of the URL's arguments and the normalised query
+# that returns the scopes of what the page shows (besides "global", on which every page
+# depends). Named from the URL alone, so that a hit costs no SQL query.
+
+
+def no_scope(kwargs, query):
+    """A page that shows no data (the design system): dropped only with every page."""
+    return ()
+
+
+def national(kwargs, query):
+    return (NATIONAL,)
+
+
+def state_of_url(kwargs, query):
+    return (state_scope(kwargs["slug"]),)
+
+
+def commitment_of_url(kwargs, query):
+    return (commitment_scope(kwargs["ogp_id"]),)
+
+
+def institution_of_url(kwargs, query):
+    return (institution_scope(kwargs["slug"]),)
+
+
+def state_of_param(kwargs, query):
+    """A national page that `?estado=<slug>` narrows to one state (only that state's data)."""
+    slug = query.get("estado")
+    return (state_scope(slug),) if slug else (NATIONAL,)
+
+
+def cached_public_page(view=None, *, scopes, params=()):
     """Marks a view's page as cacheable for anonymous visitors (PublicPageCacheMiddleware),
-    keyed on the query parameters it reads: `params`, (name, normaliser) pairs in a fixed
-    order. `@cached_public_page` alone: a page that reads no parameter."""
+    dropped when a write bumps one of its `scopes` (see above), keyed on the query parameters
+    it reads: `params`, (name, normaliser) pairs in a fixed order."""
 
     def decorate(view):
         def wrapper(request, *args, **kwargs):
@@ -223,14 +347,15 @@ def cached_public_page(view=None, *, params=()):
         wrapper.__name__, wrapper.__doc__ = view.__name__, view.__doc__
         wrapper.__module__, wrapper.__wrapped__ = view.__module__, view
         wrapper.public_page_params = tuple(params)
+        wrapper.public_page_scopes = scopes
         return wrapper
 
     return decorate(view) if view is not None else decorate
 
 
-def _page_params(request):
-    """The parameters of the cached page the path names, or None when it names no cached
-    page (only those are looked up: other requests cost the cache nothing)."""
+def _cached_page(request):
+    """The view and URL arguments of the cached page the path names, or None when it names
+    no cached page (only those are looked up: other requests cost the cache nothing)."""
     # The language is in the path (Spanish at /, English under /en/), as LocaleMiddleware,
     # which runs later, will find it; the patterns resolve under the language they name.
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
@@ -239,7 +364,9 @@ def _page_params(request):
             match = resolve(request.path_info)
         except Resolver404:
             return None
-    return getattr(match.func, "public_page_params", None)
+    if not hasattr(match.func, "public_page_params"):
+        return None
+    return match.func, match.kwargs
 
 
 def normalised_query(query, params):
@@ -273,21 +400,33 @@ class PublicPageCacheMiddleware:
             or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
             return self.get_response(request)
-        params = _page_params(request)
-        if params is None:
+        page = _cached_page(request)
+        if page is None:
             return self.get_response(request)
+        view, kwargs = page
         try:
-            query = normalised_query(request.GET, params)
+            query = normalised_query(request.GET, view.public_page_params)
         except Unkeyable:
             return self.get_response(request)
+        scopes = (GLOBAL, *view.public_page_scopes(kwargs, query))
+        if any(len(s) > MAX_SCOPE_LENGTH for s in scopes):
+            return self.get_response(request)
+        keys = [version_key(s) for s in scopes]
         key = _page_key(request, query)
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, _first_version(), timeout=None)
-            version = cache.get(VERSION_KEY)
+        found = cache.get_many([*keys, key])
+        added = []
+        for missing in (k for k in keys if k not in found):
+            # Never bumped, or evicted: a fresh version, never one a page was stored with
+            # (or the one another request just added).
+            fresh = _first_version()
+            if cache.add(missing, fresh, timeout=None):
+                found[missing] = fresh
+                added.append(missing)
+            else:
+                found[missing] = cache.get(missing)
+        versions = tuple(found.get(k) for k in keys)
         hit = found.get(key)
-        if hit is not None and hit[0] == version:
+        if hit is not None and hit[0] == versions:
             response = HttpResponse(hit[1])
             for name, value in hit[2]:
                 response[name] = value
@@ -303,13 +442,18 @@ class PublicPageCacheMiddleware:
             and response.status_code == 200
             and not response.streaming
             and not response.cookies
-            and version is not None
+            and None not in versions
         ):
             headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
             attributes = [
                 (a, getattr(response, a)) for a in KEPT_ATTRIBUTES if hasattr(response, a)
             ]
-            cache.set(key, (version, response.content, headers, attributes), PAGE_TTL)
+            cache.set(key, (versions, response.content, headers, attributes), PAGE_TTL)
+        elif any(k != VERSION_KEY for k in added):
+            # A page not stored (a made-up OGP id or slug: a 404) leaves no version of its
+            # own behind. Deleting a version only ever invalidates, so a write meanwhile is
+            # safe; the global one stays.
+            cache.delete_many([k for k in added if k != VERSION_KEY])
         return _conditional(request, response)
 
 

@@ -2,16 +2,20 @@
 whatever the amount of data (tests/test_query_counts.py holds them to it)."""
 
 import datetime as dt
+import unicodedata
 from types import SimpleNamespace
 
 from django.db.models import (
     Avg,
     Case,
+    CharField,
     Count,
+    DateField,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -22,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from states.models import Organisation, State
@@ -323,57 +327,153 @@ def state_action_plans(*, state):
     return list(ActionPlan.objects.filter(state=state).order_by("-starts_on"))
 
 
-def _month_after(month):
-    return (month + dt.timedelta(days=32)).replace(day=1)
+class FilterChoice(SimpleNamespace):
+    """A lead institution offered by a state page's filter: its pk and its label."""
+
+    def __str__(self):
+        return self.label
 
 
-def _cumulative(rows, *, start, end, today):
-    """Month by month from `start` to `end` (first days of months): how many of `rows` (due,
-    original due, completed on) were planned to be due, and how many were completed, by the
-    end of each month; completed is None for months after today."""
-    # A milestone without a date is planned for no month (counted apart, "sin fecha").
-    planned = sorted(original or due for due, original, _ in rows if original or due)
-    completed = sorted(done for _, _, done in rows if done)
-    points, month = [], start
-    while month <= end:
-        cutoff = _month_after(month) - dt.timedelta(days=1)
+def state_filter_choices(*, state):
+    """The institutions that lead (or co-lead) the state's commitments and the themes of its
+    commitments, each sorted, for the state page's filters: one query (a UNION)."""
+    of_state = Q(led_commitments__action_plan__state=state) | Q(
+        co_led_commitments__action_plan__state=state
+    )
+    leads = (
+        Organisation.objects.filter(of_state)
+        .annotate(theme=Value("", output_field=CharField()))
+        .values_list("pk", "name", "acronym", "theme")
+        .order_by()
+    )
+    themes = (
+        Commitment.objects.filter(action_plan__state=state)
+        .exclude(theme="")
+        .annotate(
+            org=Value(None, output_field=IntegerField()),
+            org_name=Value("", output_field=CharField()),
+            org_acronym=Value("", output_field=CharField()),
+        )
+        .values_list("org", "org_name", "org_acronym", "theme")
+        .order_by()
+    )
+    rows = set(leads.union(themes))  # UNION: each institution and each theme once
+    institutions = sorted(
+        (
+            # As Organisation.__str__ names it.
+            FilterChoice(pk=pk, label=f"{name} ({acronym})" if acronym else name)
+            for pk, name, acronym, _theme in rows
+            if pk is not None
+        ),
+        key=lambda o: (_sort_key(o.label), o.pk),
+    )
+    themes = {theme for pk, _n, _s, theme in rows if pk is None}
+    return institutions, sorted(themes, key=lambda t: (_sort_key(t), t))
+
+
+def _sort_key(text):
+    """Alphabetical as a reader expects it, whatever the database's collation: accents and
+    case ignored (Á with A)."""
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+
+
+# A plan's chart spans at most this much before its start and after its end: a milestone
+# dated further away (an absurd date, 0001-01-01) is counted at the axis' first or last month
+# rather than stretching it over centuries.
+CHART_MARGIN_YEARS = 10
+
+
+def _months_between(start, end):
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def _add_months(month, n):
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _cumulative(planned, completed, *, start, end, today):
+    """Month by month from `start` to `end` (first days of months): how many milestones were
+    planned to be due, and how many were completed, by the end of each month; completed is
+    None for months after today. `planned` and `completed` are {month: count}; months before
+    `start` count from the first point, months after `end` at the last."""
+    points = []
+    planned_total = completed_total = 0
+    planned_months = sorted(planned)
+    completed_months = sorted(completed)
+    p = c = 0
+    last = _months_between(start, end)
+    for i in range(last + 1):
+        month = _add_months(start, i)
+        while p < len(planned_months) and (i == last or planned_months[p] <= month):
+            planned_total += planned[planned_months[p]]
+            p += 1
+        while c < len(completed_months) and (i == last or completed_months[c] <= month):
+            completed_total += completed[completed_months[c]]
+            c += 1
         points.append(
             {
                 "month": month,
-                "planned": sum(1 for d in planned if d <= cutoff),
-                "completed": sum(1 for d in completed if d <= min(cutoff, today))
-                if month <= today
-                else None,
+                "planned": planned_total,
+                "completed": completed_total if month <= today else None,
             }
         )
-        month = _month_after(month)
     return points
+
+
+def _monthly_counts(plans, today):
+    """{plan id: ({month: milestones planned to be due}, {month: completed by today})}, in one
+    query (a UNION of two counts grouped by month): the rows are months, not milestones."""
+    base = Milestone.objects.filter(commitment__action_plan__in=plans).order_by()
+    planned = (  # undated ones as a month of None: their plan has a chart, at 0
+        base.annotate(day=Coalesce("original_due_on", "due_on"))
+        .annotate(month=TruncMonth("day", output_field=DateField()), kind=Value("planned"))
+        .values_list("commitment__action_plan_id", "kind", "month")
+        .annotate(n=Count("pk"))
+    )
+    completed = (
+        base.filter(completed_on__isnull=False, completed_on__lte=today)
+        .annotate(
+            month=TruncMonth("completed_on", output_field=DateField()), kind=Value("completed")
+        )
+        .values_list("commitment__action_plan_id", "kind", "month")
+        .annotate(n=Count("pk"))
+    )
+    counts = {}
+    for plan_id, kind, month, n in planned.union(completed, all=True):
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        elif isinstance(month, str):  # SQLite, through the UNION
+            month = dt.date.fromisoformat(month[:10])
+        by_kind = counts.setdefault(plan_id, ({}, {}))
+        if month is not None:
+            by_kind[0 if kind == "planned" else 1][month] = n
+    return counts
 
 
 def plan_timelines(*, plans, today):
     """For each action plan, cumulative milestones planned to be due and completed, month by
     month, on its own axis: from the plan's start (or its earliest date) to its end (or its
-    latest date), so a plan of 2019 does not stretch the chart of one of 2026.
+    latest date), so a plan of 2019 does not stretch the chart of one of 2026; never more than
+    CHART_MARGIN_YEARS beyond the plan's own dates.
 
     "Planned" uses the due date as first published (the original one when the plan was
-    revised), so a revision does not hide a delay. One query for all the plans; plans without
-    milestones are left out.
+    revised), so a revision does not hide a delay. One query for all the plans, whose rows
+    are months (not milestones); plans without milestones are left out.
     """
-    rows = {}
-    for plan_id, *row in Milestone.objects.filter(commitment__action_plan__in=plans).values_list(
-        "commitment__action_plan_id", "due_on", "original_due_on", "completed_on"
-    ):
-        rows.setdefault(plan_id, []).append(row)
+    counts = _monthly_counts(plans, today)
     timelines = []
     for plan in plans:
-        if plan.pk not in rows:
+        if plan.pk not in counts:
             continue
-        plan_rows = rows[plan.pk]
-        dates = [plan.starts_on, plan.ends_on]
-        dates += [original or due for due, original, _ in plan_rows if original or due]
-        dates += [done for _, _, done in plan_rows if done]
-        start, end = min(dates).replace(day=1), max(dates).replace(day=1)
-        points = _cumulative(plan_rows, start=start, end=end, today=today)
+        planned, completed = counts[plan.pk]
+        months = [plan.starts_on.replace(day=1), plan.ends_on.replace(day=1)]
+        months += [*planned, *completed]
+        margin = 12 * CHART_MARGIN_YEARS
+        start = max(min(months), _add_months(months[0], -margin))
+        end = min(max(months), _add_months(months[1], margin))
+        points = _cumulative(planned, completed, start=start, end=end, today=today)
         timelines.append(SimpleNamespace(plan=plan, points=points))
     return timelines
 
@@ -539,16 +639,42 @@ def commitment_detail(*, ogp_id, today):
         # The right of reply's public thread (templates/public/_dispute.html).
         Prefetch("disputes", queryset=dispute_thread()),
     )
-    return (
+    commitment = (
         commitments_with_counts(today=today)
         .select_related("action_plan__state", "lead_institution", "municipality")
-        .prefetch_related(
-            "supporting_institutions",
-            "co_lead_institutions",
-            Prefetch("milestones", queryset=milestones),
-        )
+        .prefetch_related(Prefetch("milestones", queryset=milestones))
         .get(ogp_id=ogp_id, action_plan__state__is_active=True)
     )
+    _prefetch_institutions(commitment)
+    return commitment
+
+
+def _prefetch_institutions(commitment):
+    """Its supporting and co-lead institutions in one query (two prefetches would be two),
+    stored where prefetch_related stores them: commitment.supporting_institutions.all() and
+    .co_lead_institutions.all() then cost no query."""
+    supports = Commitment.supporting_institutions.through.objects.filter(
+        commitment_id=commitment.pk, organisation_id=OuterRef("pk")
+    )
+    co_leads = Commitment.co_lead_institutions.through.objects.filter(
+        commitment_id=commitment.pk, organisation_id=OuterRef("pk")
+    )
+    rows = list(
+        Organisation.objects.annotate(supports=Exists(supports), co_leads=Exists(co_leads))
+        .filter(Q(supports=True) | Q(co_leads=True))
+        .order_by(*(Organisation._meta.ordering or ["pk"]))
+    )
+    cache = getattr(commitment, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = commitment._prefetched_objects_cache = {}
+    for name, flag in (
+        ("supporting_institutions", "supports"),
+        ("co_lead_institutions", "co_leads"),
+    ):
+        related = getattr(commitment, name).all()
+        related._result_cache = [o for o in rows if getattr(o, flag)]
+        related._prefetch_done = True
+        cache[name] = related
 
 
 def milestone_history(milestone):
@@ -633,16 +759,64 @@ def _moves_of(queryset):
     )
 
 
-def red_milestones(*, today, state=None):
-    """Every red milestone of the active states, the longest overdue first."""
-    milestones = (
-        Milestone.objects.filter(signal="red", commitment__action_plan__state__is_active=True)
-        .select_related("commitment__action_plan__state", "commitment__lead_institution")
-        .order_by("due_on", "signal_since", "pk")
+def _red(state):
+    milestones = Milestone.objects.filter(
+        signal="red", commitment__action_plan__state__is_active=True
     )
     if state is not None:
         milestones = milestones.filter(commitment__action_plan__state=state)
+    return milestones
+
+
+# The longest overdue first: the earliest due date (undated ones last, as 0 days overdue).
+_LONGEST_OVERDUE = (F("due_on").asc(nulls_last=True), "signal_since", "pk")
+
+
+def _worst_first(today):
+    """The PDF report's order (public.report_pdf.worst_first): the most days overdue first,
+    then the longest red (those not overdue count 0 days), then by OGP id and number."""
+    overdue_since = Case(When(rules.overdue_filter(today), then=F("due_on")), default=None)
+    return (
+        overdue_since.asc(nulls_last=True),
+        "signal_since",
+        "commitment__ogp_id",
+        "number",
+    )
+
+
+def red_milestones(*, today, state=None, limit=None, worst_first=False):
+    """The red milestones of the active states, the longest overdue first (the first `limit`
+    of them, or all); `worst_first`: in the PDF report's order instead (_worst_first)."""
+    milestones = (
+        _red(state)
+        .select_related("commitment__action_plan__state", "commitment__lead_institution")
+        .order_by(*(_worst_first(today) if worst_first else _LONGEST_OVERDUE))
+    )
+    if limit is not None:
+        milestones = milestones[:limit]
     return with_lateness(list(_moves_of(milestones)), today=today)
+
+
+# What the semáforo groups red milestones by: the group's name, then its id (two
+# institutions may share a name), as the milestone reaches them.
+RED_GROUPS = {
+    "estado": ("commitment__action_plan__state__name", "commitment__action_plan__state_id"),
+    "institucion": ("commitment__lead_institution__name", "commitment__lead_institution_id"),
+}
+
+
+def red_milestones_grouped(*, state=None, by="estado"):
+    """The red milestones of the active states grouped `by` (RED_GROUPS), each group the
+    longest overdue first: a queryset to paginate (with_lateness on each page), and each
+    group's whole count by its id (one query)."""
+    name, key = RED_GROUPS[by]
+    milestones = (
+        _red(state)
+        .select_related("commitment__action_plan__state", "commitment__lead_institution")
+        .order_by(name, key, *_LONGEST_OVERDUE)
+    )
+    counts = dict(_red(state).order_by().values_list(key).annotate(n=Count("pk")))
+    return _moves_of(milestones), counts
 
 
 # Deadline watch: the windows a reader may choose, in days (the first is the default).

@@ -60,7 +60,7 @@ class Report:
     state_name: str
     light: str
     summary: object  # selectors.state_summary
-    milestones: list  # selectors.red_milestones, with lateness
+    milestones: list  # selectors.red_milestones, with lateness (the first ones, or all)
     today: object
     now: object
     report_url: str  # the live report page, the QR code's address
@@ -69,6 +69,7 @@ class Report:
     is_demo: bool = False
     chart_png: bytes | None = None  # the latest plan's chart (charts.to_png)
     chart_title: str = ""
+    red_total: int | None = None  # how many are red, when `milestones` holds only the first
 
 
 def _register_font():
@@ -322,12 +323,13 @@ def _red_table(page, report, *, bottom):
     """The red milestones, worst first, in the rows that fit above `bottom`; the rest
     counted, with the live page's address."""
     milestones = worst_first(report.milestones)
+    total = len(milestones) if report.red_total is None else report.red_total
     page.y -= 18
     heading = ngettext(
         "%(count)s red milestone, the most overdue first",
         "%(count)s red milestones, the most overdue first",
-        len(milestones),
-    ) % {"count": len(milestones)}
+        total,
+    ) % {"count": total}
     page.text(page.left, page.y, heading, 12, TEXT, width=page.right - page.left)
     width = page.right - page.left
     # Column widths as shares of the line: milestone, commitment, institution, due, why.
@@ -347,7 +349,7 @@ def _red_table(page, report, *, bottom):
         page.text(page.left, page.y, _("No milestone is red."), 9, TEXT)
         return
     room = int((page.y - 3 - bottom) // ROW)
-    shown = milestones if len(milestones) <= room else milestones[: max(room - 1, 0)]
+    shown = milestones if total <= room else milestones[: max(room - 1, 0)]
     for m in shown:
         page.y -= ROW
         lead = m.commitment.lead_institution
@@ -360,7 +362,7 @@ def _red_table(page, report, *, bottom):
         )
         for x, w, value in zip(xs, widths, cells, strict=True):
             page.text(x, page.y, value, 8.5, TEXT, width=w)
-    rest = len(milestones) - len(shown)
+    rest = total - len(shown)
     if rest:
         page.y -= ROW
         more = ngettext(

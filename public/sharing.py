@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from commitments import selectors
+from commitments import cache, selectors
 from commitments.cache import cached_public_page
 from commitments.models import Commitment
 from states.models import Organisation, State
@@ -76,23 +76,23 @@ def _png(card):
     return response
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def home_card(request):
     """The national card (every active state), for the home page's preview."""
     return _png(home_card_data(request))
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def state_card(request, slug):
     return _png(_state_card(request, slug)[1])
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.commitment_of_url)
 def commitment_card(request, ogp_id):
     return _png(_commitment_card(request, ogp_id)[1])
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.institution_of_url)
 def institution_card(request, slug):
     return _png(_institution_card(request, slug)[1])
 
@@ -107,14 +107,14 @@ def _widget(request, card):
     return render(request, "public/widget.html", {"card": card})
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 @framable
 def state_widget(request, slug):
     """A state's light and counts for an iframe on another site."""
     return _widget(request, _state_card(request, slug)[1])
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.commitment_of_url)
 @framable
 def commitment_widget(request, ogp_id):
     """A commitment's light and counts for an iframe on another site."""

@@ -1,8 +1,10 @@
 """Public pages: anyone, no account. Reads come from selectors; pages are cached until any
 data they show changes (commitments.cache)."""
 
+from types import SimpleNamespace
+
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -24,6 +26,11 @@ from . import press_kit as press_kit_files
 from .filters import CommitmentFilter
 
 PAGE_SIZE = 20
+# Rows a page of the semáforo and of the institution scorecard shows.
+SEMAFORO_PAGE_SIZE = 100
+SCORECARD_PAGE_SIZE = 50
+# Red milestones and institutions a state's report lists, the worst first ("and N more").
+REPORT_LIMIT = 30
 
 # The query parameters each page reads, the only ones its cached copy is keyed on
 # (commitments.cache): the state page's filters (public.filters), sort and page.
@@ -39,9 +46,13 @@ STATE_PAGE_PARAMS = (
     ("orden", cache.text),
     ("pagina", cache.page_number),
 )
-BY_STATE_PARAMS = (("estado", cache.slug),)
 SEARCH_PARAMS = (("q", cache.text), ("estado", cache.slug), ("pagina", cache.page_number))
-SEMAFORO_PARAMS = (("estado", cache.slug), ("agrupar", cache.choice(["institucion"])))
+SEMAFORO_PARAMS = (
+    ("estado", cache.slug),
+    ("agrupar", cache.choice(["institucion"])),
+    ("pagina", cache.page_number),
+)
+BY_STATE_PAGE_PARAMS = (("estado", cache.slug), ("pagina", cache.page_number))
 
 
 def _deadline_params(windows):
@@ -52,7 +63,7 @@ RECENT_PARAMS = _deadline_params(selectors.RECENT_WINDOWS)
 UPCOMING_PARAMS = _deadline_params(selectors.UPCOMING_WINDOWS)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def home(request):
     today = timezone.localdate()
     states = selectors.states_overview(today=today)
@@ -73,28 +84,14 @@ def _active_state(slug):
     return get_object_or_404(states, slug=slug)
 
 
-@cached_public_page(params=STATE_PAGE_PARAMS)
+@cached_public_page(scopes=cache.state_of_url, params=STATE_PAGE_PARAMS)
 def state_detail(request, slug):
     state = _active_state(slug)
     today = timezone.localdate()
     summary = selectors.state_summary(state=state, today=today)
     plans = selectors.state_action_plans(state=state)
     commitments = selectors.state_commitments(state=state, today=today)
-    leads = list(
-        Organisation.objects.filter(
-            Q(led_commitments__action_plan__state=state)
-            | Q(co_led_commitments__action_plan__state=state)
-        )
-        .distinct()
-        .order_by("name")
-    )
-    themes = list(
-        Commitment.objects.filter(action_plan__state=state)
-        .exclude(theme="")
-        .values_list("theme", flat=True)
-        .distinct()
-        .order_by("theme")
-    )
+    leads, themes = selectors.state_filter_choices(state=state)
     filterset = CommitmentFilter(
         request.GET or None,
         queryset=commitments,
@@ -130,7 +127,7 @@ def state_detail(request, slug):
     return render(request, "public/state.html", context)
 
 
-@cached_public_page(params=SEARCH_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=SEARCH_PARAMS)
 def national_search(request):
     """Commitments of every state matching the words (commitments.search): titles, texts,
     the lead institution's name or acronym; Spanish plurals and accents ignored."""
@@ -142,7 +139,8 @@ def national_search(request):
     if text:
         commitments = (
             commitments_with_counts_in(state=state, today=today)
-            .select_related("action_plan__state", "lead_institution")
+            .select_related("action_plan__state", "lead_institution", "municipality")
+            .prefetch_related("co_lead_institutions")
             .order_by("action_plan__state__name", "action_plan__number", "number")
         )
         paginator = Paginator(search.search(commitments, text), PAGE_SIZE)
@@ -211,7 +209,7 @@ def _chart_svg(request, timeline, *, today):
     return render_to_string("public/_chart.svg.html", context, request=request)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def plan_chart_svg(request, slug, number):
     """One plan's chart as a file of its own, with the site's credit, to download or embed."""
     # The page's link names the file (download="..."): a cached hit replays only a few
@@ -220,7 +218,7 @@ def plan_chart_svg(request, slug, number):
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def plan_chart_png(request, slug, number):
     """The same chart as a PNG picture (twice the SVG's pixels), for slides and documents
     that take no SVG. Drawn on the server from the SVG by resvg (public/charts.py)."""
@@ -228,21 +226,25 @@ def plan_chart_png(request, slug, number):
     return HttpResponse(png, content_type="image/png")
 
 
-@cached_public_page(params=BY_STATE_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=BY_STATE_PAGE_PARAMS)
 def institutions(request):
+    """The scorecard, ranked over every lead institution, a page at a time."""
     today = timezone.localdate()
     states = list(State.objects.active())
     state = _selected_state(request, states)
     rows = selectors.institution_scorecard(today=today, state=state)
+    page = _page_of(request, rows, SCORECARD_PAGE_SIZE)
     if state is None:
         # The snapshots hold each institution's national figures: compared with the national
         # scorecard only (a state's view counts only that state's plans).
-        selectors.with_ranking_history(rows, kind="institution", today=today)
+        selectors.with_ranking_history(page.object_list, kind="institution", today=today)
         days = max(selectors.RANKING_CHANGE_DAYS)
-        for row in rows:
+        for row in page.object_list:
             row.sparkline = charts.sparkline(row.ranking_history, days=days, today=today)
     context = {
-        "rows": rows,
+        "page": page,
+        "rows": page.object_list,
+        "query": _query_without_page(request),
         "states": states,
         "selected_state": state,
         "today": today,
@@ -251,7 +253,7 @@ def institutions(request):
     return render(request, "public/institutions.html", context)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.institution_of_url)
 def institution_detail(request, slug):
     today = timezone.localdate()
     try:
@@ -267,7 +269,7 @@ def institution_detail(request, slug):
     return render(request, "public/institution.html", context)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.commitment_of_url)
 def commitment_detail(request, ogp_id):
     today = timezone.localdate()
     try:
@@ -296,20 +298,29 @@ def commitment_detail(request, ogp_id):
     return render(request, "public/commitment.html", context)
 
 
-@cached_public_page(params=SEMAFORO_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=SEMAFORO_PARAMS)
 def semaforo(request):
+    """Every red milestone, grouped by state or by lead institution, a page at a time."""
     today = timezone.localdate()
     states = list(State.objects.active())
     state = _selected_state(request, states)
     by = "institucion" if request.GET.get("agrupar") == "institucion" else "estado"
-    milestones = selectors.red_milestones(today=today, state=state)
-    if by == "institucion":
-        milestones.sort(key=lambda m: (m.commitment.lead_institution.name, -m.days_overdue))
-    else:
-        milestones.sort(key=lambda m: (m.commitment.action_plan.state.name, -m.days_overdue))
+    milestones, counts = selectors.red_milestones_grouped(state=state, by=by)
+    page = _page_of(request, milestones, SEMAFORO_PAGE_SIZE)
+    rows = selectors.with_lateness(list(page.object_list), today=today)
+    groups = []
+    for m in rows:
+        c = m.commitment
+        grouper = c.lead_institution if by == "institucion" else c.action_plan.state
+        if not groups or groups[-1].grouper.pk != grouper.pk:
+            total = counts.get(grouper.pk, 0)
+            groups.append(SimpleNamespace(grouper=grouper, total=total, list=[]))
+        groups[-1].list.append(m)
     late, late_total = selectors.late_completions(today=today, state=state)
     context = {
-        "milestones": milestones,
+        "page": page,
+        "query": _query_without_page(request),
+        "groups": groups,
         "late": late,
         "late_total": late_total,
         "states": states,
@@ -320,6 +331,21 @@ def semaforo(request):
         "shows_demo": demo_marks.includes_demo(milestones, late),
     }
     return render(request, "public/semaforo.html", context)
+
+
+def _page_of(request, items, size):
+    """The page `?pagina=` names of `items`; a page past the last shows the last, not
+    stored."""
+    page = Paginator(items, size).get_page(request.GET.get("pagina"))
+    if request.GET.get("pagina", str(page.number)) != str(page.number):
+        cache.dont_store(request)
+    return page
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return query.urlencode()
 
 
 def _deadline_watch(request, windows):
@@ -336,7 +362,7 @@ def _deadline_watch(request, windows):
     }
 
 
-@cached_public_page(params=RECENT_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=RECENT_PARAMS)
 def recently_overdue(request):
     """Deadline watch: what fell due lately and is not done, and apart what went quiet."""
     context = _deadline_watch(request, selectors.RECENT_WINDOWS)
@@ -348,7 +374,7 @@ def recently_overdue(request):
     return render(request, "public/recently_overdue.html", context)
 
 
-@cached_public_page(params=UPCOMING_PARAMS)
+@cached_public_page(scopes=cache.state_of_param, params=UPCOMING_PARAMS)
 def upcoming_due(request):
     """Deadline watch: what falls due next."""
     context = _deadline_watch(request, selectors.UPCOMING_WINDOWS)
@@ -378,19 +404,19 @@ def _calendar_response(request, *, state):
     return response
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def calendar(request):
     """Every due date of every active state, as a calendar to subscribe to."""
     return _calendar_response(request, state=None)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def state_calendar(request, slug):
     """A state's due dates, as a calendar to subscribe to."""
     return _calendar_response(request, state=_active_state(slug))
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def methodology(request):
     states = State.objects.active().order_by("name")
     context = {"states": states, "changes": list(reversed(METHOD_CHANGES))}
@@ -420,7 +446,7 @@ def _audit_value(name, value):
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.national)
 def corrections(request):
     """Every light the nightly audit found differing from the rules, and how it was put
     right (commitments.services.audit)."""
@@ -465,32 +491,35 @@ def corrections(request):
     return render(request, "public/corrections.html", context)
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.no_scope)
 def design_system(request):
     return render(request, "public/design.html", {"groups": design.tokens()})
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def state_report(request, slug):
     state = _active_state(slug)
     today = timezone.localdate()
     summary = selectors.state_summary(state=state, today=today)
     late_total = summary.late_completion_count
     late, _total = selectors.late_completions(today=today, state=state, total=late_total)
-    milestones = selectors.red_milestones(today=today, state=state)
+    # One page per state, whatever its size: the worst first, and how many more.
+    milestones = selectors.red_milestones(today=today, state=state, limit=REPORT_LIMIT)
     institutions = selectors.institution_scorecard(today=today, state=state)
     rows = REPORT_PRINT_ROWS
     context = {
         "state": state,
         "summary": summary,
         "milestones": milestones,
-        "institutions": institutions,
+        "institutions": institutions[:REPORT_LIMIT],
+        "more_milestones": max(summary.red_count - REPORT_LIMIT, 0),
+        "more_institutions": max(len(institutions) - REPORT_LIMIT, 0),
         "late": late,
         "late_total": late_total,
         "print_rows": rows,
         # What printing leaves out, counted, so the page says where the rest is.
         "print_more": {
-            "red": max(len(milestones) - rows["red"], 0),
+            "red": max(summary.red_count - rows["red"], 0),
             "late": max(late_total - rows["late"], 0),
             "ranking": max(len(institutions) - rows["ranking"], 0),
         },
@@ -507,6 +536,8 @@ REPORT_PRINT_ROWS = {"red": 6, "late": 3, "ranking": 5}
 
 
 REPORT_PDF_PARAMS = (("papel", cache.text),)
+# The red milestones the PDF report reads: more than one page holds (it counts the rest).
+REPORT_PDF_RED_LIMIT = 60
 
 
 def report_data(request, state, *, today):
@@ -522,7 +553,11 @@ def report_data(request, state, *, today):
         state_name=state.name,
         light=summary.light,
         summary=summary,
-        milestones=selectors.red_milestones(today=today, state=state),
+        # Bounded whatever the state's size: more than a page holds, and the whole count.
+        milestones=selectors.red_milestones(
+            today=today, state=state, limit=REPORT_PDF_RED_LIMIT, worst_first=True
+        ),
+        red_total=summary.red_count,
         today=today,
         now=timezone.localtime(),
         report_url=request.build_absolute_uri(reverse("public:state_report", args=[state.slug])),
@@ -536,7 +571,7 @@ def report_data(request, state, *, today):
     )
 
 
-@cached_public_page(params=REPORT_PDF_PARAMS)
+@cached_public_page(scopes=cache.state_of_url, params=REPORT_PDF_PARAMS)
 def state_report_pdf(request, slug):
     """The report as a one-page PDF, on Letter (`?papel=carta`, the default) or A4."""
     state = _active_state(slug)
@@ -553,7 +588,7 @@ def state_report_pdf(request, slug):
     return response
 
 
-@cached_public_page
+@cached_public_page(scopes=cache.state_of_url)
 def press_kit(request, slug):
     """A state's press kit in one ZIP (public.press_kit): the PDF report, the CSVs, the
     charts and a README."""

@@ -17,7 +17,7 @@ from ops import outbox
 from states.models import Organisation
 
 from .. import rules, uploads
-from ..cache import invalidate_public_pages
+from ..cache import invalidate_commitment_pages
 from ..models import (
     Dispute,
     DisputeMessage,
@@ -232,7 +232,7 @@ def report_status(
                 locked, now=now, cause=Transition.Cause.STATUS_UPDATE, actor=membership.user
             )
         else:
-            invalidate_public_pages()
+            invalidate_commitment_pages(locked.commitment_id)
     return update
 
 
@@ -482,5 +482,5 @@ def record_verification(*, milestone, membership, base_version, result, reason="
         if disputed:
             # By name: alerts depends on commitments, not the reverse.
             outbox.enqueue("alerts.notify_dispute", dispute.pk, "opened")
-        invalidate_public_pages()
+        invalidate_commitment_pages(locked.commitment_id)
     return verification

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ops import outbox
 
 from .. import permissions
-from ..cache import invalidate_public_pages
+from ..cache import invalidate_commitment_pages
 from ..models import Dispute, DisputeMessage, HistoryEntry, VerificationStatus
 from .contributions import _check_acts_in_state, _lock, _refuse_if_stale
 
@@ -80,7 +80,7 @@ def answer_dispute(*, dispute, membership, text, now, base_version=None):
         dispute.answered_at = now
         dispute.save(update_fields=["state", "answered_at"])
         outbox.enqueue("alerts.notify_dispute", dispute.pk, "answered")
-        invalidate_public_pages()
+        invalidate_commitment_pages(locked.commitment_id)
     return message
 
 
@@ -127,5 +127,5 @@ def close_dispute(*, dispute, membership, outcome, text, now, base_version=None)
             locked.save(update_fields=["verification_status"])
         dispute.save(update_fields=["state", "closed_at"])
         outbox.enqueue("alerts.notify_dispute", dispute.pk, outcome)
-        invalidate_public_pages()
+        invalidate_commitment_pages(locked.commitment_id)
     return message

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from ops import outbox
 
 from .. import rules, rules_sql
-from ..cache import invalidate_public_pages
+from ..cache import invalidate_commitment_pages, invalidate_public_pages
 from ..models import Milestone, Transition
 
 
@@ -301,5 +301,5 @@ def refresh_light(milestone, *, now, cause, actor=None):
         # Whoever follows the milestone hears of it within seconds rather than at the beat's
         # next check; by name, since alerts depends on commitments and not the reverse.
         outbox.enqueue_once("alerts.process_transitions")
-    invalidate_public_pages()
+    invalidate_commitment_pages(milestone.commitment_id)
     return transition

@@ -12,7 +12,7 @@ from ops import outbox
 from states.models import State
 
 from .. import rules
-from ..cache import invalidate_public_pages
+from ..cache import invalidate_commitment_pages
 from ..models import HistoryEntry, Milestone, Reschedule, StatusUpdate, Transition
 from .light import assess_new, reassess, refresh_light
 
@@ -36,7 +36,7 @@ def save_new_milestone(milestone, *, now):
     with transaction.atomic():
         milestone.full_clean(validate_unique=False)
         milestone.save()
-        invalidate_public_pages()
+        invalidate_commitment_pages(milestone.commitment_id)
     return milestone
 
 
@@ -189,7 +189,7 @@ def edit_milestone(*, milestone, changes, now, actor=None, organisation=None, no
         if RULE_INPUTS & set(changed):
             refresh_light(locked, now=now, cause=Transition.Cause.PLAN_CHANGE, actor=actor)
         else:
-            invalidate_public_pages()
+            invalidate_commitment_pages(locked.commitment_id)
     milestone.refresh_from_db()
     return locked
 

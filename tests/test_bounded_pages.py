@@ -1,0 +1,169 @@
+"""Pages bounded whatever the data: the semáforo and the institution scorecard a page at a
+time (`pagina`), a state's report one page with the worst first and how many more."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commitments.models import Light, Milestone
+from public import views
+from states.models import Organisation
+from tests import factories as f
+from tests.clock import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+def red_milestones(commitment, count, *, first_due=dt.date(2025, 1, 1)):
+    """`count` red milestones, each due a day after the last (the first the most overdue)."""
+    Milestone.objects.bulk_create(
+        Milestone(
+            commitment=commitment,
+            number=n + 1,
+            title=f"Hito rojo {commitment.pk}-{n + 1:04d}",
+            starts_on=dt.date(2024, 1, 1),
+            due_on=first_due + dt.timedelta(days=n),
+            last_activity_at=NOW,
+            signal=Light.RED,
+            signal_since=NOW,
+            next_check_at=NOW + dt.timedelta(days=365),
+        )
+        for n in range(count)
+    )
+
+
+@pytest.fixture
+def big_state():
+    """A state with two lead institutions: 150 red milestones for the first, 60 for the
+    second; and 60 more institutions each leading a commitment."""
+    state = f.state(name="Estado Grande", slug="estado-grande")
+    plan = f.action_plan(state)
+    first = f.organisation(state, name="Alfa Secretaría")
+    second = f.organisation(state, name="Beta Secretaría")
+    red_milestones(f.commitment(plan, first), 150)
+    red_milestones(f.commitment(plan, second), 60, first_due=dt.date(2024, 6, 1))
+    for n in range(60):
+        f.commitment(plan, f.organisation(state, name=f"Zeta {n:02d}"))
+    return state
+
+
+def rows_of(html):
+    """The red milestones listed, as "<commitment pk>-<number>"."""
+    return re.findall(r"Hito rojo (\d+-\d{4})", html)
+
+
+def numbers(rows):
+    return [row.split("-")[1] for row in rows]
+
+
+def test_the_semaforo_shows_a_page_at_a_time(client, big_state):
+    url = "/en/semaforo/?estado=estado-grande&agrupar=institucion"
+    html = client.get(url).content.decode()
+    assert "210 milestones are overdue" in html
+    assert len(rows_of(html)) == views.SEMAFORO_PAGE_SIZE
+    assert "Milestones 1 to 100 of 210" in html
+    # Grouped by institution, each heading gives the group's whole count, on every page.
+    assert re.search(r"Alfa Secretaría <span class=\"count\">\(150\)", html)
+    assert "Beta Secretaría" not in html
+    assert 'href="?estado=estado-grande&amp;agrupar=institucion&amp;pagina=2"' in html
+    second = client.get(url + "&pagina=2").content.decode()
+    assert re.search(r"Alfa Secretaría <span class=\"count\">\(150\)", second)
+    assert re.search(r"Beta Secretaría <span class=\"count\">\(60\)", second)
+    third = client.get(url + "&pagina=3").content.decode()
+    assert len(rows_of(third)) == 10 and "Page 3 of 3" in third
+    # Every milestone once, the longest overdue first within each group.
+    seen = rows_of(html) + rows_of(second) + rows_of(third)
+    assert len(seen) == len(set(seen)) == 210
+    assert numbers(seen[:3]) == ["0001", "0002", "0003"]  # Alfa's, the most overdue first
+    assert numbers(seen[150:152]) == ["0001", "0002"]  # then Beta's
+
+
+def test_the_semaforo_by_state_in_spanish(client, big_state):
+    html = client.get("/semaforo/?estado=estado-grande").content.decode()
+    assert "210 hitos" in html
+    assert "Página 1 de 3" in html
+    assert re.search(r"Estado Grande <span class=\"count\">\(210\)", html)
+    # By state the most overdue of the state first: the second institution's, due earlier.
+    rows = rows_of(html)
+    assert numbers(rows[:60]) == [f"{n:04d}" for n in range(1, 61)]
+    assert len({row.split("-")[0] for row in rows[:60]}) == 1
+    assert "Beta Secretaría" in html.split("Alfa Secretaría")[0]
+
+
+def test_a_page_past_the_last_shows_the_last_and_is_not_stored(client, big_state):
+    url = "/en/semaforo/?estado=estado-grande&pagina=99"
+    html = client.get(url).content.decode()
+    assert "Page 3 of 3" in html
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert len(queries) > 0  # rendered again: not stored
+    client.get("/en/semaforo/?estado=estado-grande&pagina=3")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/en/semaforo/?estado=estado-grande&pagina=3")
+    assert len(queries) == 0
+
+
+def test_the_scorecard_shows_a_page_at_a_time_with_ranks_that_go_on(client, big_state):
+    html = client.get("/en/instituciones/?estado=estado-grande").content.decode()
+    assert html.count("<tr>") - 1 == views.SCORECARD_PAGE_SIZE  # the head's row
+    assert "Institutions 1 to 50 of 62" in html
+    # The most behind first: the two with red milestones.
+    assert html.index("Alfa Secretaría") < html.index("Zeta")
+    second = client.get("/en/instituciones/?estado=estado-grande&pagina=2").content.decode()
+    assert second.count("<tr>") - 1 == 12
+    assert re.search(r'data-label="Rank">51</td>', second)
+    assert re.search(r'data-label="Rank">62</td>', second)
+    assert "Page 2 of 2" in second
+
+
+def test_the_report_stays_one_page_with_the_worst_first(client, big_state):
+    html = client.get("/en/estados/estado-grande/reporte/").content.decode()
+    assert len(rows_of(html)) == views.REPORT_LIMIT
+    assert "And 180 more red milestones" in html
+    assert 'href="/en/semaforo/?estado=estado-grande"' in html
+    # The totals count everything.
+    assert re.search(r"Overdue or stale</dt><dd>210<", html)
+    assert "And 32 more institutions" in html
+    spanish = client.get("/estados/estado-grande/reporte/").content.decode()
+    assert "Y 180 hitos rojos más" in spanish
+
+
+def test_a_small_state_has_no_pages(client, demo):
+    html = client.get("/semaforo/").content.decode()
+    assert 'class="pagination"' not in html
+    assert Organisation.objects.exists()
+    assert 'class="pagination"' not in client.get("/instituciones/").content.decode()
+    assert (
+        " más"
+        not in client.get("/estados/guanajuato/reporte/")
+        .content.decode()
+        .split("Hitos en rojo")[-1]
+        .split("</section>")[0]
+    )
+
+
+def test_the_pdf_reads_the_worst_red_milestones_in_its_own_order(big_state):
+    from django.utils import timezone
+
+    from commitments import selectors
+    from public import report_pdf
+
+    today = timezone.localdate()
+    # Some red milestones not overdue (stale, due later), of different ages, and ties.
+    commitment = Milestone.objects.filter(commitment__action_plan__state=big_state)[0].commitment
+    Milestone.objects.filter(commitment=commitment, number__gt=140).update(
+        due_on=today + dt.timedelta(days=30)
+    )
+    Milestone.objects.filter(commitment=commitment, number__gt=145).update(
+        signal_since=NOW - dt.timedelta(days=400)
+    )
+    every = report_pdf.worst_first(selectors.red_milestones(today=today, state=big_state))
+    first = selectors.red_milestones(today=today, state=big_state, limit=215, worst_first=True)
+    assert [m.pk for m in first] == [m.pk for m in every]
+    assert [m.pk for m in first[:60]] == [
+        m.pk
+        for m in selectors.red_milestones(today=today, state=big_state, limit=60, worst_first=True)
+    ]
