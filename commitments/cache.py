@@ -29,6 +29,7 @@ is stored, and a bump that cannot reach Redis waits in the outbox until it can (
 """
 
 import hashlib
+import re
 import time
 
 from django.conf import settings
@@ -61,8 +62,10 @@ KEPT_HEADERS = (
 # What a view said to the outer middleware (django-csp) on its response, replayed on a hit:
 # a widget's frame-ancestors (public.sharing.framable).
 KEPT_ATTRIBUTES = ("_csp_replace",)
-# A scope named from a URL longer than this (a made-up OGP id) is not looked up.
-MAX_SCOPE_LENGTH = 150
+# A scope named from a URL that no slug or OGP id could be (too long, or with characters
+# such as a NUL or a space, which cache keys must not hold) is not looked up: the page is
+# served uncached (a 404, since no object has that name).
+SCOPE_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,150}\Z")
 
 
 def state_scope(slug):
@@ -409,7 +412,7 @@ class PublicPageCacheMiddleware:
         except Unkeyable:
             return self.get_response(request)
         scopes = (GLOBAL, *view.public_page_scopes(kwargs, query))
-        if any(len(s) > MAX_SCOPE_LENGTH for s in scopes):
+        if not all(SCOPE_NAME.match(s) for s in scopes):
             return self.get_response(request)
         keys = [version_key(s) for s in scopes]
         key = _page_key(request, query)
