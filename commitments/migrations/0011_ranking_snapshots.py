@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'ranking snapshots',
                 'ordering': ['date', 'kind', 'rank'],
                 'indexes': [models.Index(fields=['kind', 'object_id', 'date'], name='ranking_by_object')],
-                'constraints': [models.UniqueConstraint(fields=('date', 'kind', 'object_id'), name='ranking_snapshot_once_a_day'), models.CheckConstraint(condition=models.Q(('kind__in', ['state', 'institution'])), name='ranking_snapshot_kind')],
+                'constraints': [models.UniqueConstraint(fields=('date', 'kind', 'object_id'), name='ranking_snapshot_once_a_day'), models.CheckConstraint(condition=models.Q(('kind', 'state'), ('kind', 'institution'), _connector='OR'), name='ranking_snapshot_kind')],
             },
         ),
     ]
