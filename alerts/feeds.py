@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
-from commitments import rules
+from commitments import demo_marks, rules
 from commitments import selectors as commitment_selectors
 from commitments.models import Commitment, DisputeMessage, Light, Milestone, Transition
 from states.models import State
@@ -25,7 +25,8 @@ from . import describe, selectors
 
 
 def _milestone_name(milestone):
-    return f"{milestone.commitment.ogp_id}.{milestone.number} {milestone.title}"
+    name = f"{milestone.commitment.ogp_id}.{milestone.number} {milestone.title}"
+    return demo_marks.marked(name, milestone.commitment)
 
 
 def _site_url():

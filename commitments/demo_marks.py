@@ -7,6 +7,7 @@ includes demo data and is marked "Ejemplo ilustrativo", so that it is never publ
 """
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 
 def demo_filter(prefix=""):
@@ -23,6 +24,14 @@ def demo_count(prefix=""):
 
 def is_demo(commitment):
     return commitment.is_demo or commitment.is_illustrative
+
+
+def marked(text, commitment):
+    """`text` (a feed entry's or a calendar event's title) with the demo mark before it when
+    `commitment` is demo data: a line read alone, away from any page's banner."""
+    if is_demo(commitment):
+        return _("[Illustrative example] %(text)s") % {"text": text}
+    return text
 
 
 def _item_is_demo(item):

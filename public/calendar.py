@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from commitments import demo_marks
 from commitments.models import Light
 
 
@@ -38,7 +39,8 @@ def calendar(milestones, *, base_url, name, now):
         event.add("dtstart", m.due_on)
         event.add("dtend", m.due_on + dt.timedelta(days=1))
         event.add("transp", "TRANSPARENT")
-        event.add("summary", f"{commitment.ogp_id}.{m.number} {m.title}")
+        summary = f"{commitment.ogp_id}.{m.number} {m.title}"
+        event.add("summary", demo_marks.marked(summary, commitment))
         lines = [
             commitment.title,
             f"{_('State')}: {commitment.action_plan.state.name}",

@@ -168,3 +168,15 @@ def test_the_api_marks_demo_commitments_and_milestones(client, demo):
     assert True in expected.values()
     milestones = client.get("/api/v1/milestones/", {"page_size": 100}).json()["results"]
     assert milestones and all(m["is_demo"] == expected[m["commitment"]] for m in milestones)
+
+
+def test_feeds_and_calendars_mark_each_demo_entry(client, demo):
+    from commitments import demo_marks
+    from commitments.models import Commitment
+
+    assert demo_marks.marked("x", Commitment.objects.filter(is_demo=True).first()) == (
+        "[Ejemplo ilustrativo] x"
+    )
+    calendar = client.get("/vencimientos.ics").content.decode()
+    summaries = [line for line in calendar.splitlines() if line.startswith("SUMMARY:")]
+    assert summaries and all("[Ejemplo ilustrativo]" in s for s in summaries)

@@ -34,16 +34,22 @@ def test_state_feed_lists_red_milestones_evidence_and_status_updates(client, dem
     assert root.find(f"{ATOM}title").text == (
         "Nuevo León: semáforos, evidencias y actualizaciones de estatus"
     )
-    assert "Hito en rojo: MXNLE0001.4 Informe final de resultados" in titles
-    assert any(t.startswith("Nueva evidencia de MXNLE") for t in titles)
-    assert any(t.startswith("Actualización de estatus de MXNLE") for t in titles)
+    assert "Hito en rojo: [Ejemplo ilustrativo] MXNLE0001.4 Informe final de resultados" in titles
+    # Every entry is of demo data here, each marked as such (commitments.demo_marks.marked).
+    assert any(t.startswith("Nueva evidencia de [Ejemplo ilustrativo] MXNLE") for t in titles)
+    assert any(
+        t.startswith("Actualización de estatus de [Ejemplo ilustrativo] MXNLE") for t in titles
+    )
     assert not any("MXGTO" in t for t in titles)
 
 
 def test_commitment_feed_in_english(client, demo_unwatched):
     commitment_services.flag_stale_milestones(now=NOW)
     _, titles = parse(client.get("/en/compromisos/MXNLE0001/feed/"))
-    assert "Milestone turned red: MXNLE0001.4 Informe final de resultados" in titles
+    assert (
+        "Milestone turned red: [Illustrative example] MXNLE0001.4 Informe final de resultados"
+        in titles
+    )
     assert all("MXNLE0001." in t for t in titles)
 
 
