@@ -138,11 +138,14 @@ def test_the_feed_tells_the_thread_and_moves_with_organisations(client, case):
         organisation=lead.organisation,
     )  # fmt: skip
     feed = client.get("/compromisos/MXGTO9004/feed/").content.decode()
-    assert "Colores del Rincón disputa el estatus reportado de MXGTO9004.2" in feed
-    assert f"{d.SUPPORTER} respondió a la disputa sobre MXGTO9004.2" in feed
+    assert (
+        "Colores del Rincón disputa el estatus reportado de [Ejemplo ilustrativo] MXGTO9004.2"
+        in feed
+    )
+    assert f"{d.SUPPORTER} respondió a la disputa sobre [Ejemplo ilustrativo] MXGTO9004.2" in feed
     case.refresh_from_db()
     move = (
-        f"MXGTO9004.2 {case.title}: fecha reprogramada del "
+        f"[Ejemplo ilustrativo] MXGTO9004.2 {case.title}: fecha reprogramada del "
         f"{spanish(case.original_due_on)} al {spanish(case.due_on)}"
     )
     assert move in feed
@@ -159,4 +162,4 @@ def test_the_feed_says_what_a_quiet_change_is(client, case):
         notified_at=NOW,
     )  # fmt: skip
     feed = client.get("/compromisos/MXGTO9004/feed/").content.decode()
-    assert "Cambio de método: el semáforo de MXGTO9004.2" in feed
+    assert "Cambio de método: el semáforo de [Ejemplo ilustrativo] MXGTO9004.2" in feed
