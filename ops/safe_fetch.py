@@ -197,6 +197,9 @@ class _PinnedConnection(http.client.HTTPConnection):
         super().__init__(host, port, timeout=timeout)
         self._family, self._address = family, address
         self.aborted = False
+        # The socket, kept: http.client forgets it once an answer says it closes the
+        # connection, while the answer is still read from it.
+        self.pinned_sock = None
 
     def connect(self):
         sock = socket.socket(self._family, socket.SOCK_STREAM)
@@ -206,7 +209,7 @@ class _PinnedConnection(http.client.HTTPConnection):
         except BaseException:
             sock.close()
             raise
-        self.sock = sock
+        self.sock = self.pinned_sock = sock
 
 
 class _PinnedTLSConnection(_PinnedConnection):
@@ -220,11 +223,12 @@ class _PinnedTLSConnection(_PinnedConnection):
         super().connect()
         # SNI and the certificate's check are for the host name, not the address.
         self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
+        self.pinned_sock = self.sock
 
 
 def _abort(connection):
     connection.aborted = True
-    sock = connection.sock
+    sock = connection.pinned_sock
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
@@ -297,6 +301,7 @@ def fetch(
                 end=end,
             )
         finally:
+            response.close()
             connection.close()
 
 
@@ -318,7 +323,7 @@ def _request(target, url, *, family, address, timeout, user_agent, end, read_tim
     timer = _timer(connection, end)
     try:
         connection.connect()
-        connection.sock.settimeout(max(min(read_timeout, end - time.monotonic()), 0.001))
+        connection.pinned_sock.settimeout(max(min(read_timeout, end - time.monotonic()), 0.001))
         connection.putrequest("GET", target.path, skip_accept_encoding=True)
         connection.putheader("User-Agent", user_agent)
         connection.putheader("Accept", "*/*")
@@ -368,7 +373,7 @@ def _read_body(response, connection, *, url, final_url, redirects, max_bytes, re
             remaining = end - time.monotonic()
             if remaining <= 0:
                 raise FetchError("timeout", "the overall time limit was reached", url=final_url)
-            connection.sock.settimeout(max(min(read_timeout, remaining), 0.001))
+            connection.pinned_sock.settimeout(max(min(read_timeout, remaining), 0.001))
             chunk = response.read1(CHUNK)
             if not chunk:
                 # The timer shut the socket: what was read is not the whole body.
