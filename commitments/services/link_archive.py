@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from ops import outbox, safe_fetch
 
@@ -244,7 +244,7 @@ def due_links(*, now):
             | Q(link_checked_at__lte=week)
             | Q(link_failures__gt=0, link_checked_at__lte=retry)
         )
-        .order_by("link_checked_at", "pk")
+        .order_by(F("link_checked_at").asc(nulls_first=True), "pk")
     )
 
 
