@@ -457,9 +457,11 @@ class Evidence(models.Model):
         null=True,
         blank=True,
         editable=False,
+        # Read from the evidence only; no index to build on a live table (migration 0012).
+        db_index=False,
     )
     link_checked_at = models.DateTimeField(
-        _("link last checked"), null=True, blank=True, editable=False, db_index=True
+        _("link last checked"), null=True, blank=True, editable=False
     )
     link_failures = models.PositiveSmallIntegerField(
         _("failed checks in a row"), default=0, editable=False
@@ -552,13 +554,19 @@ class LinkArchive(models.Model):
         verbose_name_plural = _("link checks")
         constraints = [
             # A success has the content's SHA-256 and size; a failure has neither.
+            # (Equalities joined by OR, not IN: a restore prints the check back the same.)
             models.CheckConstraint(
                 condition=(
-                    Q(outcome__in=["archived", "unchanged"])
+                    (Q(outcome="archived") | Q(outcome="unchanged"))
                     & Q(sha256__regex=r"^[0-9a-f]{64}$")
                     & Q(size__isnull=False)
                 )
-                | (~Q(outcome__in=["archived", "unchanged"]) & Q(sha256="") & Q(file="")),
+                | (
+                    ~Q(outcome="archived")
+                    & ~Q(outcome="unchanged")
+                    & Q(sha256="")
+                    & Q(file="")
+                ),
                 name="link_archive_success_has_hash",
             ),
             # Only a new copy stores a file.

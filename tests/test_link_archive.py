@@ -435,3 +435,11 @@ def test_the_api_gives_the_copy_and_the_broken_date(demo, site, archiving, clien
     assert dt.datetime.fromisoformat(data["archived_at"]) == NOW
     assert dt.datetime.fromisoformat(data["link_broken_since"]) == NOW + dt.timedelta(days=7)
     assert dt.datetime.fromisoformat(data["link_checked_at"]) == NOW + dt.timedelta(days=8)
+
+
+def test_the_beat_runs_the_check_every_night(settings):
+    celery_app.loader.import_default_modules()
+    entry = settings.CELERY_BEAT_SCHEDULE["recheck-evidence-links"]
+    assert entry["task"] == "commitments.recheck_links" in celery_app.tasks
+    assert "commitments.archive_link" in celery_app.tasks
+    assert entry["schedule"].hour == {2} and entry["schedule"].minute == {15}
