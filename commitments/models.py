@@ -561,12 +561,7 @@ class LinkArchive(models.Model):
                     & Q(sha256__regex=r"^[0-9a-f]{64}$")
                     & Q(size__isnull=False)
                 )
-                | (
-                    ~Q(outcome="archived")
-                    & ~Q(outcome="unchanged")
-                    & Q(sha256="")
-                    & Q(file="")
-                ),
+                | (~Q(outcome="archived") & ~Q(outcome="unchanged") & Q(sha256="") & Q(file="")),
                 name="link_archive_success_has_hash",
             ),
             # Only a new copy stores a file.
