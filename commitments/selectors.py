@@ -610,9 +610,9 @@ def institution_page(*, slug, today):
 
 
 def commitment_detail(*, ogp_id, today):
-    """One commitment with its counts and light, its milestones, their evidence, history and
-    light changes."""
-    evidence = Evidence.objects.select_related("organisation", "submitted_by").order_by(
+    """One commitment with its counts and light, its milestones, their evidence (with a link's
+    archived copy), history and light changes."""
+    evidence = Evidence.objects.select_related("organisation", "submitted_by", "archive").order_by(
         "submitted_at", "pk"
     )
     history = StatusUpdate.objects.select_related("organisation", "author").order_by(
