@@ -36,8 +36,14 @@ def load(*, states=32, commitments=40, milestones=6, evidence=3, seed=2026):
     today = timezone.localdate()
     with transaction.atomic():
         for code, name in STATES[:states]:
-            slug = f"bench-{code}"
-            state = State.objects.create(name=f"{name} (bench)", slug=slug, inegi_code=code)
+            # The 32 states exist from the migrations on; a state with a plan already (the
+            # demo's two) is left as it is.
+            state, _ = State.objects.get_or_create(
+                inegi_code=code, defaults={"name": name, "slug": slugify(name)}
+            )
+            if ActionPlan.objects.filter(state=state).exists():
+                continue
+            slug = state.slug
             # bulk_create skips save(), which makes the slug.
             orgs = Organisation.objects.bulk_create(
                 [

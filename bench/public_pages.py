@@ -2,12 +2,16 @@
 """Throughput and median latency of the public pages, each as a ratio to a minimal Django view
 (/ping/) served by the same gunicorn in the same run, on national-scale data in PostgreSQL.
 
-    .venv/bin/python bench/public_pages.py            # needs PostgreSQL, Redis and wrk
+    .venv/bin/python bench/public_pages.py              # needs PostgreSQL, Redis and wrk
+    .venv/bin/python bench/public_pages.py --scale 20   # 20 times national data
 
-It creates (and drops first) the database ogp_bench_pages, loads 32 states x 40 commitments x
-6 milestones x 3 evidence, computes the lights, then measures each URL with wrk, first with
-the public page cache on, then off (PUBLIC_PAGE_CACHE=false) to show what the cache buys.
-Not a test: the figures go into README.md ("Benchmarks").
+It creates (and drops first) the database ogp_bench_pages, loads 32 states x 40 commitments
+(times --scale) x 6 milestones x 3 evidence, computes the lights, then measures each URL with
+wrk, first with the public page cache on, then off (PUBLIC_PAGE_CACHE=false) to show what the
+cache buys. Then, in this process, each page uncached through Django's test client: its SQL
+queries, its time, and the time of its *render floor*: the same template rendered again from
+the context the view built, whose query sets are already evaluated (what is left once the data
+is in memory is rendering). Not a test: the figures go into README.md ("Benchmarks").
 """
 
 import argparse
@@ -27,8 +31,17 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
     "minimal view (/ping/)": "/ping/",
     "home": "/",
-    "state": "/estados/bench-14/",
+    "state": "/estados/jalisco/",
     "commitment": "/compromisos/MXB140020/",
+    "semáforo": "/semaforo/",
+    "semáforo of a state": "/semaforo/?estado=jalisco",
+    "institutions": "/instituciones/",
+    "institution": "/instituciones/secretaria-de-salud-jalisco/",
+    "report": "/estados/jalisco/reporte/",
+    "search": "/buscar/?q=transparencia",
+    "recently overdue": "/recien-vencidos/",
+    "upcoming deadlines": "/proximos-vencimientos/",
+    "open data": "/datos/",
 }
 
 
@@ -117,6 +130,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--scale", type=int, default=1, help="times national data")
+    parser.add_argument("--floor-repeat", type=int, default=20)
+    parser.add_argument("--skip-wrk", action="store_true", help="only the in-process figures")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -143,23 +159,102 @@ def main():
     run([py, "manage.py", "collectstatic", "--noinput", "-v0"], env=env)
     started = time.monotonic()
     loader = (
-        "import django; django.setup(); from bench.national_data import load; load();"
+        "import django; django.setup(); from bench.national_data import load;"
+        f"load(commitments={40 * args.scale});"
         "from django.utils import timezone; from commitments.services import "
-        "flag_stale_milestones as f; print(f(now=timezone.now()).checked)"
+        "flag_stale_milestones as f; print(f(now=timezone.now()).checked);"
+        "from django.db import connection; connection.cursor().execute('ANALYZE')"
     )
     checked = run([py, "-c", loader], env=env, capture_output=True, text=True).stdout.strip()
-    print(f"Loaded 32 states, {checked} milestones in {time.monotonic() - started:.0f} s")
+    print(f"Loaded 32 states in {time.monotonic() - started:.0f} s ({checked} lights checked)")
     run(["redis-cli", "-u", args.redis, "flushdb"], capture_output=True)
 
-    cached = measure(env, args, "Public page cache on (the default)")
-    uncached = measure({**env, "PUBLIC_PAGE_CACHE": "false"}, args, "Public page cache off")
+    cached = uncached = None
+    if not args.skip_wrk:
+        cached = measure(env, args, "Public page cache on (the default)")
+        uncached = measure({**env, "PUBLIC_PAGE_CACHE": "false"}, args, "Public page cache off")
+    floor = json.loads(
+        run(
+            [py, str(ROOT / "bench" / "public_pages.py"), "--in-process", str(args.floor_repeat)],
+            env={**env, "PUBLIC_PAGE_CACHE": "false"},
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
+    )
+    print("\nIn process, cache off (median of the repeats)")
+    print("| page | SQL queries | time | render floor | page throughput vs its floor |")
+    print("|---|---|---|---|---|")
+    for name, f in floor.items():
+        print(
+            f"| {name} | {f['queries']} | {f['ms']:.1f} ms | {f['floor_ms']:.1f} ms "
+            f"| {f['floor_ms'] / f['ms']:.2f} |"
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "public_pages.json").write_text(
-        json.dumps({"args": vars(args), "cached": cached, "uncached": uncached}, indent=2)
+    (out / f"public_pages-x{args.scale}.json").write_text(
+        json.dumps(
+            {"args": vars(args), "cached": cached, "uncached": uncached, "in_process": floor},
+            indent=2,
+        )
     )
-    print(f"\nRaw figures: {out / 'public_pages.json'}")
+    print(f"\nRaw figures: {out / f'public_pages-x{args.scale}.json'}")
+
+
+def in_process(repeat):
+    """Per page: SQL queries and time of an uncached request through the test client, and the
+    time of rendering its template again from the context the view built (the render floor).
+    Prints JSON."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.template import engines
+    from django.test import Client, signals
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    setup_test_environment()  # template_rendered is sent only under the test instrumentation
+    client = Client()
+    results = {}
+    for name, path in PAGES.items():
+        if path == "/ping/":
+            continue
+        captured = []
+
+        def keep(sender, template, context, captured=captured, **kwargs):
+            if not captured:  # the page's own template renders first, its includes inside it
+                captured.append((template.name, context.flatten(), context.request))
+
+        signals.template_rendered.connect(keep)
+        client.get(path)  # warm: connections, translations, template loaders
+        captured.clear()
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(path)
+            times.append(time.perf_counter() - started)
+            assert response.status_code == 200, (path, response.status_code)
+        signals.template_rendered.disconnect(keep)
+        template_name, context, request = captured[0]
+        template = engines["django"].get_template(template_name)
+        floors = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as floor_queries:
+                template.render(context, request)
+            floors.append(time.perf_counter() - started)
+        results[name] = {
+            "queries": len(queries),
+            "ms": statistics.median(times) * 1000,
+            "floor_ms": statistics.median(floors) * 1000,
+            "template": template_name,
+            "floor_queries": len(floor_queries),  # 0 when the context held all the data
+        }
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--in-process"]:
+        sys.path.insert(0, str(ROOT))
+        sys.exit(in_process(int(sys.argv[2])))
     sys.exit(main())

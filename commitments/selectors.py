@@ -839,7 +839,17 @@ def recently_overdue(*, today, days, state=None):
     """Unfinished milestones whose due date passed in the last `days` days (overdue as the
     tracker shows it: red and past the date, rules.overdue_filter), the most recent first;
     and, apart, those that went red for want of activity in that window without being
-    overdue (stale)."""
+    overdue (stale). Lists, with their lateness (the feed); the page reads
+    recently_overdue_querysets a page at a time."""
+    overdue, stale = recently_overdue_querysets(today=today, days=days, state=state)
+    return (
+        with_lateness(list(overdue), today=today),
+        with_lateness(list(stale), today=today),
+    )
+
+
+def recently_overdue_querysets(*, today, days, state=None):
+    """recently_overdue's two lists, not yet read."""
     since = today - dt.timedelta(days=days)
     overdue = (
         _moves_of(_watched(state).filter(rules.overdue_filter(today), due_on__gte=since))
@@ -856,21 +866,18 @@ def recently_overdue(*, today, days, state=None):
         .exclude(rules.overdue_filter(today))
         .order_by("-signal_since", "commitment__ogp_id", "number")
     )
-    return (
-        with_lateness(list(overdue), today=today),
-        with_lateness(list(stale), today=today),
-    )
+    return overdue, stale
 
 
 def upcoming_due(*, today, days, state=None):
-    """Unfinished milestones due from today to `days` days from now, the soonest first."""
+    """Unfinished milestones due from today to `days` days from now, the soonest first, not
+    yet read (the page reads them a page at a time, then with_lateness)."""
     until = today + dt.timedelta(days=days)
-    milestones = (
+    return (
         _moves_of(_watched(state).filter(due_on__gte=today, due_on__lte=until))
         .exclude(status=Milestone.Status.COMPLETED)
         .order_by("due_on", "commitment__ogp_id", "number")
     )
-    return with_lateness(list(milestones), today=today)
 
 
 def dated_milestones(*, state=None):

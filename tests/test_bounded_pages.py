@@ -167,3 +167,78 @@ def test_the_pdf_reads_the_worst_red_milestones_in_its_own_order(big_state):
         m.pk
         for m in selectors.red_milestones(today=today, state=big_state, limit=60, worst_first=True)
     ]
+
+
+def _deadline_state(*, due, signal, count, **fields):
+    """A state of `count` unfinished milestones, the n-th due on due(n)."""
+    state = f.state(name="Estado Plazos", slug="estado-plazos")
+    commitment = f.commitment(f.action_plan(state), f.organisation(state, name="Gamma"))
+    Milestone.objects.bulk_create(
+        Milestone(
+            commitment=commitment,
+            number=n + 1,
+            title=f"Hito rojo {commitment.pk}-{n + 1:04d}",
+            starts_on=dt.date(2024, 1, 1),
+            due_on=due(n),
+            last_activity_at=NOW,
+            signal=signal,
+            signal_since=NOW,
+            next_check_at=NOW + dt.timedelta(days=365),
+            **fields,
+        )
+        for n in range(count)
+    )
+    return state
+
+
+def test_upcoming_deadlines_a_page_at_a_time(client, db):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    _deadline_state(due=lambda n: today + dt.timedelta(days=n % 28), signal=Light.GREEN, count=230)
+    url = "/en/proximos-vencimientos/?estado=estado-plazos"
+    html = client.get(url).content.decode()
+    assert "230 milestones due soon" in html
+    assert len(rows_of(html)) == views.DEADLINE_PAGE_SIZE
+    assert "Milestones 1 to 100 of 230." in html
+    assert 'href="?estado=estado-plazos&amp;pagina=2"' in html
+    pages = [html] + [client.get(f"{url}&pagina={n}").content.decode() for n in (2, 3)]
+    seen = [row for page in pages for row in rows_of(page)]
+    assert len(seen) == len(set(seen)) == 230
+    assert "Page 3 of 3" in pages[2]
+
+
+def test_recently_overdue_a_page_at_a_time_and_the_quiet_ones_bounded(client, db):
+    from django.utils import timezone
+
+    from commitments import rules
+
+    today = timezone.localdate()
+    state = _deadline_state(
+        due=lambda n: today - dt.timedelta(days=1 + n % 25), signal=Light.RED, count=130
+    )
+    commitment = Milestone.objects.filter(commitment__action_plan__state=state)[0].commitment
+    Milestone.objects.bulk_create(
+        Milestone(
+            commitment=commitment,
+            number=1000 + n,
+            title=f"Hito callado {n:04d}",
+            starts_on=dt.date(2024, 1, 1),
+            due_on=today + dt.timedelta(days=200),
+            last_activity_at=NOW - dt.timedelta(days=400),
+            signal=Light.RED,
+            light_reason=rules.STALE,
+            signal_since=NOW - dt.timedelta(days=2),
+            next_check_at=NOW + dt.timedelta(days=365),
+        )
+        for n in range(120)
+    )
+    url = "/en/recien-vencidos/?estado=estado-plazos"
+    html = client.get(url).content.decode()
+    assert "130 milestones recently overdue" in html
+    assert len(rows_of(html)) == views.DEADLINE_PAGE_SIZE
+    assert len(rows_of(client.get(url + "&pagina=2").content.decode())) == 30
+    # The quiet ones: the first hundred, and how many in all.
+    assert "120 milestones without activity" in html
+    assert len(re.findall(r"Hito callado \d{4}", html)) == views.DEADLINE_PAGE_SIZE
+    assert "The 100 that went quiet most recently are listed here, of 120." in html

@@ -71,3 +71,36 @@ def test_no_words_no_list_and_a_page_for_nothing_found(client, lit):
 )  # fmt: skip
 def test_the_fallbacks_plural_rule(word, expected):
     assert search.singular(word) == expected
+
+
+def test_the_stored_documents_are_the_texts_of_search_fields(demo):
+    """On PostgreSQL the search reads tsvectors PostgreSQL generates (migration 0013): they
+    hold the words of search.FIELDS and of the lead institution, and follow every write,
+    whoever writes (here an update that goes through no service)."""
+    import importlib
+
+    from django.db import connection
+
+    from commitments.models import Commitment
+    from states.models import Organisation
+
+    migration = importlib.import_module("commitments.migrations.0013_search_documents")
+    assert migration.COMMITMENT_COLUMNS == search.FIELDS
+    assert tuple(f"lead_institution__{c}" for c in migration.INSTITUTION_COLUMNS) == (
+        search.INSTITUTION_FIELDS
+    )
+    if connection.vendor != "postgresql":
+        pytest.skip("stored tsvectors are PostgreSQL's (set DATABASE_URL)")
+    commitment = Commitment.objects.select_related("lead_institution").first()
+    Organisation.objects.filter(pk=commitment.lead_institution_id).update(acronym="ZQXJW")
+    Commitment.objects.filter(pk=commitment.pk).update(theme="Ornitorrincos")
+    assert list(search.search(Commitment.objects.all(), "ZQXJW ornitorrinco")) == [commitment]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM commitments_commitment AS c"
+            " JOIN states_organisation AS o ON o.id = c.lead_institution_id"
+            " WHERE strip(c.search_document || o.search_document) <> strip(to_tsvector("
+            "'spanish_unaccent', concat_ws(' ', c.ogp_id, c.title, c.short_title,"
+            " c.description, c.problem, c.objective, c.theme, o.name, o.acronym)))"
+        )
+        assert cursor.fetchone() == (0,)

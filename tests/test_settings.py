@@ -250,3 +250,16 @@ def test_make_run_can_say_where_emails_go(tmp_path):
     assert files["email_destination"].startswith(f"written as files to {tmp_path / 'mail'}/")
     smtp = settings_of(tmp_path, EMAIL_HOST="smtp.example.org")
     assert smtp["email_destination"].startswith("sent by SMTP through smtp.example.org:587")
+
+
+@pytest.mark.django_db
+def test_postgresql_runs_without_jit():
+    """The aggregates' queries cost more than jit_above_cost: compiling them took longer than
+    running them (settings, README "Public pages")."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's JIT (set DATABASE_URL)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
