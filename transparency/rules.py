@@ -1,0 +1,139 @@
+"""The rules of information requests, in one place: which milestones a request fits, and where
+a filed request stands against the legal answer deadline on a given day.
+
+The commitment page, the API and the panel all ask here; nothing reads the clock (`today` is
+passed in).
+"""
+
+import dataclasses
+import datetime as dt
+
+from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from commitments.models import Evidence, Light
+from states.models import Organisation
+
+from . import business_days
+
+
+def deadline_business_days():
+    return settings.INFORMATION_REQUEST_DEADLINE_BUSINESS_DAYS
+
+
+def government_evidence(milestone):
+    """The milestone's live (not retracted) evidence submitted by a government agency: what
+    the government published as proof (commitments.services.contributions.is_government)."""
+    return Evidence.objects.filter(
+        milestone=milestone,
+        retracted_at__isnull=True,
+        organisation__kind=Organisation.Kind.GOVERNMENT,
+    )
+
+
+def refusal(milestone):
+    """Why a request may not be drafted for `milestone` (a sentence in the active language),
+    or None when it may: its light is red and the government gave no evidence of it."""
+    if milestone.signal != Light.RED:
+        return _(
+            "An information request can be drafted only for a milestone in red (overdue or "
+            "without activity); this one is not."
+        )
+    if government_evidence(milestone).exists():
+        return _(
+            "The government has already published evidence for this milestone: read it (or "
+            "dispute the reported status) before asking for it through a request."
+        )
+    return None
+
+
+def is_eligible(milestone):
+    return refusal(milestone) is None
+
+
+@dataclasses.dataclass(frozen=True)
+class Standing:
+    """Where a filed request stands on `today`."""
+
+    filed_on: dt.date
+    answered_on: dt.date | None
+    deadline_days: int
+    # Business days counted from the day after filing (a request filed on a day off counts
+    # as filed on the next business day), up to today or, once answered, to the answer.
+    elapsed: int
+    deadline_on: dt.date
+
+    @property
+    def answered(self):
+        return self.answered_on is not None
+
+    @property
+    def overdue(self):
+        """Unanswered past the deadline, or answered after it."""
+        return self.elapsed > self.deadline_days
+
+    @property
+    def overdue_by(self):
+        return max(0, self.elapsed - self.deadline_days)
+
+
+def standing(request, *, today):
+    """The Standing of a filed request (None for a draft)."""
+    if request.filed_on is None:
+        return None
+    extra = business_days.extra_non_working_days()
+    # Received on the day filed, or on the next business day when filed on a day off; the
+    # term runs from the business day after it ("a partir del día siguiente").
+    received = business_days.next_business_day(request.filed_on, extra)
+    end = request.answered_on or today
+    days = deadline_business_days()
+    elapsed = business_days.business_days_between(received, end, extra)
+    return Standing(
+        filed_on=request.filed_on,
+        answered_on=request.answered_on,
+        deadline_days=days,
+        elapsed=elapsed,
+        deadline_on=business_days.add_business_days(received, days, extra),
+    )
+
+
+def _date(value):
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def public_line(request, *, today):
+    """The sentence the commitment page shows for a filed request, in the active language."""
+    s = standing(request, today=today)
+    if s is None:
+        return ""
+    filed = _("Information request filed on %(date)s, folio %(folio)s") % {
+        "date": _date(s.filed_on),
+        "folio": request.folio,
+    }
+    if s.answered:
+        if s.overdue:
+            return ngettext(
+                "%(filed)s: answered on %(date)s, %(days)d business day after the legal deadline.",
+                "%(filed)s: answered on %(date)s, %(days)d business days after the legal deadline.",
+                s.overdue_by,
+            ) % {"filed": filed, "date": _date(s.answered_on), "days": s.overdue_by}
+        return _("%(filed)s: answered on %(date)s.") % {
+            "filed": filed,
+            "date": _date(s.answered_on),
+        }
+    waiting = ngettext(
+        "no answer, %(days)d business day",
+        "no answer, %(days)d business days",
+        s.elapsed,
+    ) % {"days": s.elapsed}
+    if s.overdue:
+        late = ngettext(
+            "the legal deadline of %(deadline)d business days passed %(late)d business day ago",
+            "the legal deadline of %(deadline)d business days passed %(late)d business days ago",
+            s.overdue_by,
+        ) % {"deadline": s.deadline_days, "late": s.overdue_by}
+        return f"{filed} ({waiting}; {late})."
+    left = _("legal deadline: %(date)s") % {"date": _date(s.deadline_on)}
+    return f"{filed} ({waiting}; {left})."
