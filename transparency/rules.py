@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,6 +18,7 @@ from commitments.models import Evidence, Light
 from states.models import Organisation
 
 from . import business_days
+from .models import InformationRequest
 
 
 def deadline_business_days():
@@ -137,3 +139,41 @@ def public_line(request, *, today):
         return f"{filed} ({waiting}; {late})."
     left = _("legal deadline: %(date)s") % {"date": _date(s.deadline_on)}
     return f"{filed} ({waiting}; {left})."
+
+
+def filed_requests_of(milestone):
+    """The milestone's filed requests, oldest first, from a prefetch when there is one
+    (`prefetch_filed`), else from the database."""
+    prefetched = getattr(milestone, "filed_information_requests", None)
+    if prefetched is not None:
+        return prefetched
+    return list(milestone.information_requests.filter(filed_on__isnull=False).order_by(*ORDER))
+
+
+ORDER = ("filed_on", "pk")
+
+
+def prefetch_filed(milestones):
+    """One query for the filed requests of all `milestones` (the page's and the API's)."""
+    prefetch_related_objects(
+        milestones,
+        Prefetch(
+            "information_requests",
+            queryset=InformationRequest.objects.filter(filed_on__isnull=False).order_by(*ORDER),
+            to_attr="filed_information_requests",
+        ),
+    )
+
+
+def public_entries(milestone, *, today):
+    """What the public sees of the milestone's filed requests: each one's sentence, its
+    standing and the link to its answer."""
+    return [
+        {
+            "line": public_line(r, today=today),
+            "standing": standing(r, today=today),
+            "answer_url": r.answer_url if r.is_answered else "",
+            "folio": r.folio,
+        }
+        for r in filed_requests_of(milestone)
+    ]
