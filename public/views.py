@@ -274,11 +274,13 @@ def institution_detail(request, slug):
 def commitment_detail(request, ogp_id):
     today = timezone.localdate()
     try:
-        commitment = selectors.commitment_detail(ogp_id=ogp_id, today=today)
+        # The filed information requests ride on the milestones' query (the page's budget).
+        commitment = selectors.commitment_detail(
+            ogp_id=ogp_id, today=today, milestones_with=request_rules.with_filed
+        )
     except Commitment.DoesNotExist:
         raise Http404 from None
     milestones = selectors.with_lateness(list(commitment.milestones.all()), today=today)
-    request_rules.prefetch_filed(milestones)
     for m in milestones:
         m.history_items = selectors.milestone_history(m)
         m.information_requests_shown = request_rules.public_entries(m, today=today)

@@ -564,3 +564,29 @@ def test_api_lists_filed_requests_only(world, client, django_capture_on_commit_c
         "deadline_on": "2026-11-02",
         "overdue": s.overdue,
     }
+
+
+def test_the_page_reads_them_in_the_milestones_query(
+    world, client, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = world["commitment"].get_absolute_url()
+
+    def queries():
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    with django_capture_on_commit_callbacks(execute=True):
+        filed(world, filed_on=D(2026, 10, 12), folio="A", answered_on=D(2026, 10, 14))
+        filed(world, filed_on=D(2026, 10, 5), folio="B")
+    assert queries() == before
+    page = client.get(url).content.decode()
+    # Oldest first.
+    assert page.index("folio B") < page.index("folio A")
+    assert "respondida el 14 de octubre de 2026" in page
