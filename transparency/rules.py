@@ -12,13 +12,15 @@ import json
 from django.conf import settings
 from django.db.models import (
     Aggregate,
-    JSONField,
+    F,
+    Func,
     OuterRef,
     Prefetch,
     Subquery,
+    TextField,
+    Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import JSONObject
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -173,10 +175,27 @@ class _JsonArray(Aggregate):
     jsonb_agg (jsonb: Django reads it back as JSON text on either driver)."""
 
     function = "JSON_GROUP_ARRAY"
-    output_field = JSONField()
+    # Text, decoded in filed_requests_of: a JSONField here would make Django probe SQLite's
+    # JSON support on the first page of each connection, an extra query.
+    output_field = TextField()
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, function="JSONB_AGG", **extra)
+
+
+class _JsonObject(Func):
+    """A JSON object of the named fields (Django's JSONObject would probe SQLite's JSON
+    support on each connection's first page, an extra query)."""
+
+    function = "JSON_OBJECT"
+    output_field = TextField()
+
+    def __init__(self, *names):
+        pairs = [part for name in names for part in (Value(name), F(name))]
+        super().__init__(*pairs)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="JSONB_BUILD_OBJECT", **extra)
 
 
 def with_filed(milestones):
@@ -187,15 +206,7 @@ def with_filed(milestones):
         .order_by()
         .values("milestone")
         .annotate(
-            rows=_JsonArray(
-                JSONObject(
-                    pk="pk",
-                    folio="folio",
-                    filed_on="filed_on",
-                    answered_on="answered_on",
-                    answer_url="answer_url",
-                )
-            )
+            rows=_JsonArray(_JsonObject("id", "folio", "filed_on", "answered_on", "answer_url"))
         )
         .values("rows")
     )
@@ -205,7 +216,7 @@ def with_filed(milestones):
 def _from_json(row):
     answered = row.get("answered_on")
     return FiledRequest(
-        pk=row["pk"],
+        pk=row["id"],
         folio=row["folio"],
         filed_on=dt.date.fromisoformat(row["filed_on"]),
         answered_on=dt.date.fromisoformat(answered) if answered else None,
