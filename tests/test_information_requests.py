@@ -15,6 +15,7 @@ from commitments import services as commitment_services
 from commitments.models import Light
 from states.models import Membership, Organisation
 from tests import factories
+from tests.clock import TODAY
 from transparency import business_days as bd
 from transparency import rules, services
 from transparency.models import InformationRequest
@@ -201,14 +202,16 @@ def test_government_evidence_makes_it_ineligible_until_retracted(
             now=NOW,
         )
     red.refresh_from_db()
-    if red.signal == Light.RED:  # evidence alone may not turn the light
-        assert rules.refusal(red)
+    assert red.signal == Light.RED  # overdue: evidence alone does not complete it
+    assert "evidencia" in rules.refusal(red) or "evidence" in rules.refusal(red)
+    assert not rules.is_eligible(red)
     with django_capture_on_commit_callbacks(execute=True):
         commitment_services.retract_evidence(
             evidence=evidence, membership=official, reason="Otro hito", now=NOW
         )
     red.refresh_from_db()
     assert not rules.government_evidence(red).exists()
+    assert rules.is_eligible(red)
 
 
 def test_civil_society_evidence_does_not_count(world, django_capture_on_commit_callbacks):
@@ -553,8 +556,8 @@ def test_api_lists_filed_requests_only(world, client, django_capture_on_commit_c
     rows = response.json()["information_requests"]
     assert len(rows) == 1
     row = rows[0]
-    today = timezone.localdate()
-    s = rules.standing(item, today=today)
+    # The API counts to its day, the suite's (tests.clock: read once, as the pages are).
+    s = rules.standing(item, today=TODAY)
     assert row == {
         "folio": "330026526000123",
         "filed_on": "2026-10-12",
