@@ -232,8 +232,9 @@ def test_the_text_cites_commitment_milestone_and_due_date_in_spanish(world, sett
     settings.SITE_URL = "https://ogp.example.org"
     item = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
     c = world["commitment"]
-    assert item.addressee == "Unidad de Transparencia de Secretaría de Movilidad"
-    assert item.text.startswith("Unidad de Transparencia de Secretaría de Movilidad\n")
+    assert item.addressee == "Unidad de Transparencia de la Secretaría de Movilidad"
+    assert item.text.startswith("Unidad de Transparencia de la Secretaría de Movilidad\n")
+    assert "a cargo de la Secretaría de Movilidad." in item.text
     for part in (
         "artículo 6o. de la Constitución",
         "Plan de Acción Local 2025-2026",
@@ -246,6 +247,18 @@ def test_the_text_cites_commitment_milestone_and_due_date_in_spanish(world, sett
     ):
         assert part in item.text, part
     assert item.folio == "" and item.filed_on is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Secretaría de la Honestidad", "de la Secretaría de la Honestidad"),
+        ("Instituto Estatal Electoral", "del Instituto Estatal Electoral"),
+        ("Kybernus", "de Kybernus"),
+    ],
+)
+def test_the_article_before_an_institution(name, expected):
+    assert services.of(name) == expected
 
 
 def test_the_addressee_follows_a_successor(world):

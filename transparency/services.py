@@ -32,10 +32,34 @@ def _holder(organisation):
     return organisation
 
 
+# The first word of an institution's name gives the article Spanish puts before it.
+FEMININE = {
+    "secretaría", "coordinación", "comisión", "dirección", "fiscalía", "procuraduría",
+    "unidad", "oficina", "universidad", "contraloría", "junta", "defensoría", "agencia",
+    "auditoría", "consejería", "jefatura", "tesorería", "subsecretaría", "autoridad",
+}  # fmt: skip
+MASCULINE = {
+    "instituto", "consejo", "sistema", "gobierno", "poder", "congreso", "tribunal",
+    "organismo", "municipio", "ayuntamiento", "centro", "comité", "servicio", "fideicomiso",
+    "despacho", "órgano",
+}  # fmt: skip
+
+
+def of(name):
+    """ "de" and the name, with its article: "de la Secretaría ...", "del Instituto ...",
+    "de Kybernus"."""
+    first = name.split(maxsplit=1)[0].lower() if name.strip() else ""
+    if first in FEMININE:
+        return f"de la {name}"
+    if first in MASCULINE:
+        return f"del {name}"
+    return f"de {name}"
+
+
 def default_addressee(milestone):
     lead = _holder(milestone.commitment.lead_institution)
     # The letter is in Spanish whatever the language of the page it was drafted from.
-    return f"Unidad de Transparencia de {lead.name}"
+    return f"Unidad de Transparencia {of(lead.name)}"
 
 
 def _spanish_date(value):
@@ -86,7 +110,7 @@ def request_text(milestone, *, organisation, addressee):
             f"El plan de acción de gobierno abierto «{plan.title}» de {plan.state.name}, "
             "presentado ante la Alianza para el Gobierno Abierto (Open Government "
             f"Partnership), incluye el compromiso {commitment.ogp_id} «{commitment.title}», "
-            f"a cargo de {lead.name}. Ese compromiso contiene el hito "
+            f"a cargo {of(lead.name)}. Ese compromiso contiene el hito "
             f"{commitment.ogp_id}.{milestone.number} «{milestone.title}», "
             f"{_due_phrase(milestone)}.{deliverable} A la fecha de esta solicitud no se ha "
             "publicado evidencia de su cumplimiento por parte del gobierno "
