@@ -80,6 +80,13 @@ TEXTS = [
         "Evidence metadata; files are downloaded from `download_url` (check the SHA-256)."
     ),
     gettext_noop("For people, in the Accept-Language."),
+    gettext_noop("When the archived copy of a link was fetched; null without a copy."),
+    gettext_noop("The archived copy of a link, as it was fetched; null without a copy."),
+    gettext_noop("SHA-256 of the archived copy of a link; null without a copy."),
+    gettext_noop("When the link was last checked (fetched again); null if never."),
+    gettext_noop(
+        "Since when the link is broken: set after two failed checks in a row, at the first of them; null while it works."
+    ),
     gettext_noop("How many times the due date was moved."),
     gettext_noop("Invalid filter, ordering or page parameter."),
     gettext_noop("Invalid input: `fields` says what is wrong with each field."),

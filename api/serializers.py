@@ -399,6 +399,28 @@ class EvidenceSerializer(serializers.ModelSerializer):
     commitment = serializers.CharField(source="milestone.commitment.ogp_id", read_only=True)
     organisation = serializers.CharField(source="organisation.name", read_only=True)
     download_url = serializers.SerializerMethodField()
+    archived_at = serializers.SerializerMethodField(
+        help_text="When the archived copy of a link was fetched; null without a copy."
+    )
+    archive_url = serializers.SerializerMethodField(
+        help_text="The archived copy of a link, as it was fetched; null without a copy."
+    )
+    archive_sha256 = serializers.SerializerMethodField(
+        help_text="SHA-256 of the archived copy of a link; null without a copy."
+    )
+    link_checked_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the link was last checked (fetched again); null if never.",
+    )
+    link_broken_since = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Since when the link is broken: set after two failed checks in a row, at the "
+            "first of them; null while it works."
+        ),
+    )
 
     class Meta:
         model = Evidence
@@ -417,7 +439,30 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "submitted_at",
             "retracted_at",
             "retraction_reason",
+            "archived_at",
+            "archive_url",
+            "archive_sha256",
+            "link_checked_at",
+            "link_broken_since",
         ]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_archived_at(self, evidence):
+        if evidence.archive is None:
+            return None
+        return serializers.DateTimeField().to_representation(evidence.archive.checked_at)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_archive_url(self, evidence):
+        if evidence.archive_id is None:
+            return None
+        return self.context["request"].build_absolute_uri(
+            reverse("public:evidence-copy", kwargs={"pk": evidence.pk})
+        )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_archive_sha256(self, evidence):
+        return evidence.archive.sha256 if evidence.archive is not None else None
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download_url(self, evidence):

@@ -164,7 +164,7 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return (
             Evidence.objects.filter(milestone__commitment__action_plan__state__is_active=True)
-            .select_related("milestone__commitment", "organisation")
+            .select_related("milestone__commitment", "organisation", "archive")
             .order_by("submitted_at", "pk")
         )
 

@@ -19,6 +19,7 @@ from .models import (
     Commitment,
     Evidence,
     HistoryEntry,
+    LinkArchive,
     Milestone,
     RankingSnapshot,
     StatusUpdate,
@@ -442,6 +443,21 @@ class RankingSnapshotAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("kind", "light", "state_slug")
     search_fields = ("name", "slug")
     date_hierarchy = "date"
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LinkArchive)
+class LinkArchiveAdmin(AppendOnlyAdminMixin, admin.ModelAdmin):
+    """Each check of a link given as evidence (commitments.services.link_archive): read only,
+    as the record they are. The copy itself is served on the evidence's public page."""
+
+    list_display = ("evidence", "checked_at", "outcome", "http_status", "size", "content_type")
+    list_filter = ("outcome", "evidence__milestone__commitment__action_plan__state")
+    search_fields = ("evidence__url", "final_url", "sha256", "evidence__title")
+    list_select_related = ("evidence",)
+    date_hierarchy = "checked_at"
 
     def has_add_permission(self, request):
         return False

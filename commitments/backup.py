@@ -6,8 +6,9 @@ restore can end with the domain's own work (_after_restore).
 A backup is one directory, ``ogptracker-<UTC time>/``:
 
 - ``database.dump``: ``pg_dump --format=custom`` of the database;
-- ``files/<name>``: every evidence file the dump refers to, read through the storage API (so
-  from the local disk or from a bucket alike), under its storage name;
+- ``files/<name>``: every evidence file the dump refers to, and every archived copy of a link
+  (LinkArchive), read through the storage API (so from the local disk or from a bucket
+  alike), under its storage name;
 - ``manifest.json``: the dump's and each file's size and SHA-256, and any problem found.
 
 The dump and the list of files come from one database snapshot, so the files are exactly the
@@ -33,7 +34,7 @@ from django.db import connection, transaction
 from . import services
 from .cache import invalidate_public_pages
 from .files import chunks_of, open_stored, sha256_and_size
-from .models import Evidence, Milestone, Transition
+from .models import Evidence, LinkArchive, Milestone, Transition
 
 FORMAT = "ogptracker-backup"
 VERSION = 1
@@ -160,28 +161,36 @@ def _write_backup(partial, pg_dump, now, log):
         snapshot = cursor.fetchone()[0]
         log(f"Dumping the database {connection.settings_dict['NAME']} (pg_dump)...")
         _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={partial / DUMP}"])
-        rows = list(
-            Evidence.objects.exclude(file="")
+        rows = [
+            ("evidence", *row)
+            for row in Evidence.objects.exclude(file="")
             .order_by("pk")
             .values_list("pk", "file", "sha256", "size")
-        )
+        ]
+        rows += [
+            ("link_archive", *row)
+            for row in LinkArchive.objects.exclude(file="")
+            .order_by("pk")
+            .values_list("pk", "file", "sha256", "size")
+        ]
 
-    log(f"Copying {len(rows)} evidence files from the storage...")
+    log(f"Copying {len(rows)} evidence files and archived copies from the storage...")
     files, problems = [], []
-    for pk, name, sha256, size in rows:
+    for owner, pk, name, sha256, size in rows:
+        label = f"{owner.replace('_', ' ')} {pk}"
         relative = _safe_relative(name)
         if relative is None:
-            problems.append(f"evidence {pk}: unsafe file name {name!r}, not copied")
+            problems.append(f"{label}: unsafe file name {name!r}, not copied")
             continue
         try:
             copied_size, copied_sha256 = _copy_from_storage(name, partial / FILES / relative)
         except FileNotFoundError:
-            problems.append(f"evidence {pk}: {name} is missing from the storage")
+            problems.append(f"{label}: {name} is missing from the storage")
             continue
-        files.append({"name": name, "size": copied_size, "sha256": copied_sha256, "evidence": pk})
+        files.append({"name": name, "size": copied_size, "sha256": copied_sha256, owner: pk})
         if copied_sha256 != sha256 or (size is not None and copied_size != size):
             problems.append(
-                f"evidence {pk}: {name} in the storage does not match the SHA-256 or size "
+                f"{label}: {name} in the storage does not match the SHA-256 or size "
                 "recorded in the database"
             )
 
@@ -344,24 +353,26 @@ def restore_backup(backup, *, now, force=False, log=print):
     connection.close()
     _run([*args, str(backup / manifest["database"]["file"])])
 
-    log(f"Restoring {len(manifest['files'])} evidence files into the storage...")
+    log(f"Restoring {len(manifest['files'])} evidence files and copies into the storage...")
     problems = [p for entry in manifest["files"] if (p := _restore_file(backup, entry))]
     problems += [f"from the backup: {p}" for p in manifest.get("problems", [])]
 
-    # Every file the restored rows name, against the manifest and Evidence.sha256.
+    # Every file the restored rows name, against the manifest and the rows' SHA-256 (evidence
+    # files and archived copies of links).
     by_name = {entry["name"]: entry for entry in manifest["files"]}
     restored_names = set()
-    for pk, file_name, sha256 in (
-        Evidence.objects.exclude(file="").order_by("pk").values_list("pk", "file", "sha256")
-    ):
-        restored_names.add(file_name)
-        entry = by_name.get(file_name)
-        if entry is None:
-            problems.append(f"evidence {pk}: {file_name} is not in the backup")
-        elif entry["sha256"] != sha256:
-            problems.append(
-                f"evidence {pk}: {file_name} does not match the SHA-256 recorded in the database"
-            )
+    for label, model in (("evidence", Evidence), ("link archive", LinkArchive)):
+        for pk, file_name, sha256 in (
+            model.objects.exclude(file="").order_by("pk").values_list("pk", "file", "sha256")
+        ):
+            restored_names.add(file_name)
+            entry = by_name.get(file_name)
+            if entry is None:
+                problems.append(f"{label} {pk}: {file_name} is not in the backup")
+            elif entry["sha256"] != sha256:
+                problems.append(
+                    f"{label} {pk}: {file_name} does not match the SHA-256 recorded in the database"
+                )
     for extra in sorted(set(by_name) - restored_names):
         problems.append(f"{extra}: in the backup but named by no evidence row")
 

@@ -49,6 +49,9 @@ VERSION_KEY = "public:version"  # the "global" scope's, on which every page depe
 GLOBAL = "global"
 NATIONAL = "national"
 PAGE_TTL = 24 * 3600
+# On every cacheable page: "hit" (served from the cache) or "miss" (rendered and stored), so
+# that a load test, a proxy's log or a person with curl can tell which a response was.
+CACHE_HEADER = "X-Page-Cache"
 # Headers the inner middleware or the view added, replayed on a hit.
 KEPT_HEADERS = (
     "Content-Type",
@@ -435,6 +438,7 @@ class PublicPageCacheMiddleware:
                 response[name] = value
             for name, value in hit[3] if len(hit) > 3 else ():
                 setattr(response, name, value)
+            response[CACHE_HEADER] = "hit"
             return _conditional(request, response)
         # The view renders from what the key names, and nothing else.
         request.GET = query
@@ -452,6 +456,7 @@ class PublicPageCacheMiddleware:
                 (a, getattr(response, a)) for a in KEPT_ATTRIBUTES if hasattr(response, a)
             ]
             cache.set(key, (versions, response.content, headers, attributes), PAGE_TTL)
+            response[CACHE_HEADER] = "miss"
         elif any(k != VERSION_KEY for k in added):
             # A page not stored (a made-up OGP id or slug: a 404) leaves no version of its
             # own behind. Deleting a version only ever invalidates, so a write meanwhile is

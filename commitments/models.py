@@ -446,6 +446,29 @@ class Evidence(models.Model):
         blank=True,
     )
     retraction_reason = models.TextField(_("reason for retraction"), blank=True)
+    # A link's archive (commitments.services.link_archive): the check holding the copy shown
+    # now, the last check, the failed checks in a row since the last good one, and since when
+    # the link counts as broken (FAILED_CHECKS_BEFORE_BROKEN failures, dated at the first).
+    archive = models.ForeignKey(
+        "LinkArchive",
+        verbose_name=_("archived copy"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        # Read from the evidence only; no index to build on a live table (migration 0012).
+        db_index=False,
+    )
+    link_checked_at = models.DateTimeField(
+        _("link last checked"), null=True, blank=True, editable=False
+    )
+    link_failures = models.PositiveSmallIntegerField(
+        _("failed checks in a row"), default=0, editable=False
+    )
+    link_broken_since = models.DateTimeField(
+        _("link broken since"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["milestone", "submitted_at"]
@@ -479,6 +502,82 @@ class Evidence(models.Model):
     @property
     def is_retracted(self):
         return self.retracted_at is not None
+
+
+def link_archive_upload_to(instance, filename):
+    """A random name under the month of the check (never the page's own name or the clock)."""
+    return f"link-archives/{instance.checked_at:%Y/%m}/{secrets.token_hex(16)}"
+
+
+class LinkArchive(models.Model):
+    """One check of a link given as evidence: fetched or not, and why. Append-only.
+
+    A check that brings content not seen before stores it (`file`, with its SHA-256); one
+    whose content has the SHA-256 of the copy already kept stores no second file.
+    """
+
+    class Outcome(models.TextChoices):
+        ARCHIVED = "archived", _("Archived: a new copy")
+        UNCHANGED = "unchanged", _("Unchanged since the last copy")
+        HTTP_STATUS = "http_status", _("The server answered with an error")
+        TIMEOUT = "timeout", _("Timed out")
+        TOO_LARGE = "too_large", _("Too large")
+        REFUSED_ADDRESS = "refused_address", _("Refused: not a public address")
+        BAD_URL = "bad_url", _("Not a valid address")
+        DNS = "dns", _("The host name does not exist")
+        CONNECTION = "connection", _("Connection failed")
+        TLS = "tls", _("Secure connection (TLS) failed")
+        TOO_MANY_REDIRECTS = "too_many_redirects", _("Too many redirects")
+        PROTOCOL = "protocol", _("Not a valid web answer")
+
+    SUCCESSES = (Outcome.ARCHIVED, Outcome.UNCHANGED)
+
+    evidence = models.ForeignKey(
+        Evidence, verbose_name=_("evidence"), on_delete=models.PROTECT, related_name="archives"
+    )
+    checked_at = models.DateTimeField(_("checked"), db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    final_url = models.URLField(_("final URL"), max_length=2000, blank=True)
+    # As the server declared it, and as recognised from the content (what we serve it as).
+    declared_type = models.CharField(_("declared content type"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    file = models.FileField(_("file"), upload_to=link_archive_upload_to, blank=True, max_length=200)
+
+    class Meta:
+        ordering = ["evidence", "checked_at", "id"]
+        get_latest_by = "checked_at"
+        verbose_name = _("link check")
+        verbose_name_plural = _("link checks")
+        constraints = [
+            # A success has the content's SHA-256 and size; a failure has neither.
+            # (Equalities joined by OR, not IN: a restore prints the check back the same.)
+            models.CheckConstraint(
+                condition=(
+                    (Q(outcome="archived") | Q(outcome="unchanged"))
+                    & Q(sha256__regex=r"^[0-9a-f]{64}$")
+                    & Q(size__isnull=False)
+                )
+                | (~Q(outcome="archived") & ~Q(outcome="unchanged") & Q(sha256="") & Q(file="")),
+                name="link_archive_success_has_hash",
+            ),
+            # Only a new copy stores a file.
+            models.CheckConstraint(
+                condition=Q(outcome="archived", file__gt="")
+                | (~Q(outcome="archived") & Q(file="")),
+                name="link_archive_file_iff_archived",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.evidence_id} @ {self.checked_at:%Y-%m-%d}: {self.outcome}"
+
+    @property
+    def succeeded(self):
+        return self.outcome in self.SUCCESSES
 
 
 class StatusUpdate(models.Model):

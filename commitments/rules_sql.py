@@ -45,13 +45,15 @@ from states.models import State
 from . import rules
 from .models import ActionPlan, Commitment, Milestone, Transition
 
-# The rules, as two CTEs that read a CTE named `due` (id, status, signal, starts_on, due_on,
-# completed_on, last_activity_at, stale_after_days) and give `assessed` (id, old_signal,
-# new_signal, new_reason, new_since, new_next_check_at): shared by the stale job's batch and
+# The rules, as two CTEs that read a CTE named `due` (id, status, signal, light_reason,
+# commitment_id, starts_on, due_on, completed_on, last_activity_at, stale_after_days) and give
+# `assessed` (id, old_signal, old_reason, commitment_id, new_signal, new_reason, new_since,
+# new_next_check_at): shared by the stale job's batch and
 # the audit, so both apply the same SQL, the one the grid test compares with rules.py.
 ASSESS = """
 onsets AS (
-    SELECT d.id, d.signal, d.status = %(completed)s AS completed,
+    SELECT d.id, d.signal, d.light_reason, d.commitment_id,
+        d.status = %(completed)s AS completed,
         d.due_on IS NULL AS undated,
         COALESCE(d.completed_on > d.due_on, false) AS completed_late,
         d.starts_on::timestamp AT TIME ZONE %(tz)s AS start_at,
@@ -72,7 +74,8 @@ onsets AS (
     ) AS q
 ),
 assessed AS MATERIALIZED (
-    SELECT o.id, o.signal AS old_signal, l.new_signal, l.new_reason,
+    SELECT o.id, o.signal AS old_signal, o.light_reason AS old_reason, o.commitment_id,
+        l.new_signal, l.new_reason,
         CASE
             WHEN l.new_signal = %(red)s THEN LEAST(o.overdue_at, o.stale_at)
             WHEN l.new_signal = %(yellow)s AND o.undated THEN LEAST(%(now)s, o.start_at)
@@ -113,12 +116,13 @@ assessed AS MATERIALIZED (
 
 # One batch: lock the next rows due (SKIP LOCKED, ids upward), assess them, write their new
 # lights and their transitions. Returns one row: how many were checked, the last id, how many
-# changed from what to what. Table names
+# changed from what to what, and the commitments whose milestones changed light or reason (the
+# pages to drop). Table names
 # come from our models; every value is a bound parameter.
 # What the rules read of a milestone and its state, for the `due` CTE.
 _DUE_FROM = """
-    SELECT m.id, m.status, m.signal, m.starts_on, m.due_on, m.completed_on,
-        m.last_activity_at, s.stale_after_days
+    SELECT m.id, m.status, m.signal, m.light_reason, m.commitment_id, m.starts_on, m.due_on,
+        m.completed_on, m.last_activity_at, s.stale_after_days
     FROM {milestone} AS m
     JOIN {commitment} AS c ON c.id = m.commitment_id
     JOIN {plan} AS p ON p.id = c.action_plan_id
@@ -151,8 +155,13 @@ inserted AS (
     WHERE a.new_signal <> a.old_signal
     ORDER BY a.id
 )
-SELECT b.checked, b.last_id, c.old_signals, c.new_signals, c.counts
+SELECT b.checked, b.last_id, c.old_signals, c.new_signals, c.counts, s.commitment_ids
 FROM (SELECT count(*) AS checked, max(id) AS last_id FROM assessed) AS b
+CROSS JOIN (
+    SELECT array_agg(DISTINCT commitment_id) AS commitment_ids
+    FROM assessed
+    WHERE new_signal <> old_signal OR new_reason <> old_reason
+) AS s
 CROSS JOIN (
     SELECT array_agg(g.old_signal) AS old_signals, array_agg(g.new_signal) AS new_signals,
         array_agg(g.n) AS counts

@@ -610,10 +610,11 @@ def institution_page(*, slug, today):
 
 
 def commitment_detail(*, ogp_id, today, milestones_with=None):
-    """One commitment with its counts and light, its milestones, their evidence, history and
-    light changes. `milestones_with`, if given, takes the milestones' queryset and returns it
-    with more (annotations of a higher app's rows, read in the same query)."""
-    evidence = Evidence.objects.select_related("organisation", "submitted_by").order_by(
+    """One commitment with its counts and light, its milestones, their evidence (with a link's
+    archived copy), history and light changes. `milestones_with`, if given, takes the
+    milestones' queryset and returns it with more (annotations of a higher app's rows, read in
+    the same query)."""
+    evidence = Evidence.objects.select_related("organisation", "submitted_by", "archive").order_by(
         "submitted_at", "pk"
     )
     history = StatusUpdate.objects.select_related("organisation", "author").order_by(

@@ -9,6 +9,7 @@ next visitor of each page render it afresh.
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -88,3 +89,38 @@ def snapshot_rankings():
     inserted = services.take_ranking_snapshots(now=timezone.now())
     logger.info("Ranking snapshot: %d rows stored", inserted)
     return inserted
+
+
+# One link's fetch is bounded by LINK_ARCHIVE_DEADLINE; a batch by LINK_ARCHIVE_BATCH of them.
+LINK_JOB = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="commitments.archive_link", soft_time_limit=5 * 60, time_limit=6 * 60, **LINK_JOB)
+def archive_link(evidence_id):
+    """A link just added as evidence, fetched and kept. Idempotent: a link already checked
+    is left alone."""
+    result = services.archive_new_link(evidence_id=evidence_id, now=timezone.now())
+    return result.check.outcome if result.check else None
+
+
+@shared_task(
+    name="commitments.recheck_links", soft_time_limit=20 * 60, time_limit=25 * 60, **LINK_JOB
+)
+def recheck_links(batches_left=None):
+    """Every night: the links whose weekly check (or retry after a failure) is due, one
+    bounded batch per run; while more are due, the next batch is queued, up to
+    LINK_ARCHIVE_MAX_BATCHES a night. A second run finds the links it checked not due."""
+    if not settings.LINK_ARCHIVE_ENABLED:
+        return 0
+    if batches_left is None:
+        batches_left = settings.LINK_ARCHIVE_MAX_BATCHES
+    result = services.recheck_links(now=timezone.now(), limit=settings.LINK_ARCHIVE_BATCH)
+    logger.info("Link check: %d links checked, %d failed", result.checked, result.failed)
+    if result.more and result.checked and batches_left > 1:
+        outbox.enqueue("commitments.recheck_links", batches_left - 1)
+    return result.checked

@@ -327,6 +327,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "alerts.remind_disputes",
         "schedule": crontab(hour=6, minute=45),
     },
+    # Links given as evidence re-checked and archived (commitments.services.link_archive):
+    # each link once a week, a failing one again after LINK_ARCHIVE_RETRY_HOURS; every night,
+    # only those due, in batches.
+    "recheck-evidence-links": {
+        "task": "commitments.recheck_links",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # One digest a day per person, in the morning, Mexico City time.
     "daily-digest": {
         "task": "alerts.send_digests",
@@ -590,6 +597,25 @@ EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "25")) * 1024 * 1024
 # Every upload form takes one file; more in one request is refused before any is stored, so
 # one request holds at most one EVIDENCE_MAX_BYTES file (Django's default allows 100).
 DATA_UPLOAD_MAX_NUMBER_FILES = 1
+
+# Links given as evidence are fetched by the worker and kept (commitments.services.link_archive,
+# through ops.safe_fetch: public addresses only). LINK_ARCHIVE_ENABLED=false stops every fetch
+# (an offline install; the test suite, except the tests of the archive).
+LINK_ARCHIVE_ENABLED = env_bool("LINK_ARCHIVE_ENABLED", True)
+LINK_ARCHIVE_MAX_BYTES = int(os.environ.get("LINK_ARCHIVE_MAX_MB", "20")) * 1024 * 1024
+LINK_ARCHIVE_CONNECT_TIMEOUT = float(os.environ.get("LINK_ARCHIVE_CONNECT_TIMEOUT", "10"))
+LINK_ARCHIVE_READ_TIMEOUT = float(os.environ.get("LINK_ARCHIVE_READ_TIMEOUT", "20"))
+# Seconds for a whole fetch, redirects included, however the server drips its answer.
+LINK_ARCHIVE_DEADLINE = float(os.environ.get("LINK_ARCHIVE_DEADLINE", "60"))
+LINK_ARCHIVE_MAX_REDIRECTS = 5
+LINK_ARCHIVE_RECHECK_DAYS = int(os.environ.get("LINK_ARCHIVE_RECHECK_DAYS", "7"))
+LINK_ARCHIVE_RETRY_HOURS = int(os.environ.get("LINK_ARCHIVE_RETRY_HOURS", "24"))
+LINK_ARCHIVE_BATCH = int(os.environ.get("LINK_ARCHIVE_BATCH", "20"))
+LINK_ARCHIVE_MAX_BATCHES = int(os.environ.get("LINK_ARCHIVE_MAX_BATCHES", "100"))
+LINK_ARCHIVE_USER_AGENT = "OGPTracker-archiver/1.0 (evidence archive)"
+# Test-only: lets the fetcher reach loopback addresses (a test's own server on 127.0.0.1).
+# Never from the environment, so no deployment can turn it on by mistake.
+LINK_ARCHIVE_ALLOW_PRIVATE_HOSTS = False
 
 # Logs: one JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off),
 # readable lines in development; both carry the request id and are scrubbed of secrets

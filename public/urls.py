@@ -41,4 +41,5 @@ urlpatterns = [
     path("compromisos/<str:ogp_id>/tarjeta.png", sharing.commitment_card, name="commitment_card"),
     path("compromisos/<str:ogp_id>/widget/", sharing.commitment_widget, name="commitment_widget"),
     path("evidencia/<int:pk>/archivo/", views.download_evidence, name="evidence-file"),
+    path("evidencia/<int:pk>/copia/", views.download_link_copy, name="evidence-copy"),
 ]

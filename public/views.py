@@ -1,6 +1,7 @@
 """Public pages: anyone, no account. Reads come from selectors; pages are cached until any
 data they show changes (commitments.cache)."""
 
+import codecs
 from types import SimpleNamespace
 
 from django.core.paginator import Paginator
@@ -639,5 +640,80 @@ def download_evidence(request, pk):
     response["Content-Length"] = size
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+# Archived copies of link evidence shown in the browser: a page, text or an image. A page is
+# never run on this site's origin: the sandbox gives it an origin of its own, with no script,
+# no form and nothing loaded from anywhere (its inline styles and data: images only).
+ARCHIVE_INLINE = {"text/html", "text/plain", "image/png", "image/jpeg", "image/webp"}
+ARCHIVE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+ARCHIVE_EXTENSIONS = {
+    "text/html": "html",
+    "text/plain": "txt",
+    "text/csv": "csv",
+    "application/octet-stream": "bin",
+}
+
+
+def _declared_charset(declared):
+    """The charset the site declared for a page it served, if it is one Python knows."""
+    for part in declared.split(";")[1:]:
+        name, _sep, value = part.strip().partition("=")
+        if name.strip().lower() == "charset":
+            value = value.strip().strip("\"'")
+            try:
+                return codecs.lookup(value).name
+            except LookupError:
+                return None
+    return None
+
+
+def download_link_copy(request, pk):
+    """Public: the archived copy of a link given as evidence, as it was fetched.
+
+    Served like an evidence file: its type recognised from its content, nosniff, and a
+    sandbox; a page, text or an image is shown, anything else downloaded. A retracted link's
+    copy is no longer handed out.
+    """
+    evidence = get_object_or_404(
+        Evidence.objects.exclude(url="").filter(archive__isnull=False).select_related("archive"),
+        pk=pk,
+        milestone__commitment__action_plan__state__is_active=True,
+    )
+    if evidence.is_retracted:
+        return HttpResponse(
+            _("This evidence was retracted."), status=410, content_type="text/plain; charset=utf-8"
+        )
+    copy = evidence.archive
+    content_type = copy.content_type or "application/octet-stream"
+    file_type = uploads.BY_CONTENT_TYPE.get(content_type)
+    extension = ARCHIVE_EXTENSIONS.get(content_type)
+    if extension is None:
+        extension = file_type.label.lower() if file_type else "bin"
+        content_type = content_type if file_type else "application/octet-stream"
+    inline = content_type in ARCHIVE_INLINE
+    if content_type.startswith("text/"):
+        charset = _declared_charset(copy.declared_type)
+        if charset is None and content_type != "text/html":
+            charset = "utf-8"
+        if charset:
+            content_type = f"{content_type}; charset={charset}"
+    try:
+        handle, size = files.open_stored(copy.file.name, copy.file.storage)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=f"copia-evidencia-{evidence.pk}-{copy.checked_at:%Y-%m-%d}.{extension}",
+        content_type=content_type,
+    )
+    response["Content-Length"] = size
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = ARCHIVE_CSP
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "private, no-cache"
     return response

@@ -171,6 +171,13 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _no_link_fetches(settings):
+    # Adding a link queues its archive (a fetch from the web): only tests/test_link_archive.py
+    # turns it on, against a server of its own on 127.0.0.1.
+    settings.LINK_ARCHIVE_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # Cached public pages must not leak from one test into the next.
     from django.core.cache import cache

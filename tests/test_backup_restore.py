@@ -7,6 +7,7 @@ schema is compared row by row, the schemas are compared, and every evidence file
 checked. PostgreSQL only (pg_dump and pg_restore).
 """
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -26,11 +27,12 @@ from django.utils import timezone
 from psycopg import sql
 
 from commitments import services
-from commitments.models import Evidence, Milestone
+from commitments.models import Evidence, LinkArchive, Milestone
 from transparency import rules as request_rules
 from transparency import services as request_services
 
 from .conftest import require_tool
+from .local_site import PAGE, LocalSite
 from .panel.conftest import PDF_BYTES, membership, milestone, zip_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +91,7 @@ def fresh_database(postgresql):
 
 
 @pytest.fixture
-def site(postgresql, demo):
+def site(postgresql, demo, settings):
     """The demo data plus files uploaded through the real service, one of them retracted."""
     now = timezone.now()
     for number, (filename, content) in enumerate(UPLOADS.items()):
@@ -123,6 +125,21 @@ def site(postgresql, demo):
         now=now,
     )
     assert Evidence.objects.exclude(file="").count() == 2 + len(UPLOADS) + 1
+    # A link archived twice, its page changed in between: two copies, and one unchanged check.
+    settings.LINK_ARCHIVE_ALLOW_PRIVATE_HOSTS = True
+    with LocalSite() as local:
+        link = services.add_link_evidence(
+            milestone=milestone("MXGTO9004", 2),
+            membership=membership("osc.guanajuato"),
+            url=local.url("/cambia"),
+            title="Página archivada",
+            now=now,
+        )
+        for days, content in ((0, PAGE), (7, PAGE), (14, PAGE.replace(b"avance", b"cierre"))):
+            local.changing.append(content)
+            link.refresh_from_db()
+            services.check_link(evidence=link, now=now + dt.timedelta(days=days))
+    assert LinkArchive.objects.filter(evidence=link).exclude(file="").count() == 2
     # A filed information request (transparency/): its table is in the dump too.
     red = next(
         m
@@ -271,15 +288,25 @@ def test_a_restored_backup_has_every_row_and_every_file(site, settings, tmp_path
         "commitments_statusupdate",
         "commitments_historyentry",
         "commitments_transition",
+        "commitments_linkarchive",
         "transparency_informationrequest",
         "django_migrations",
     ):
         assert original_tables[table][0] > 0, table
     # Indexes, constraints, the search configuration: the same schema.
     assert schema(fresh_database) == schema(source)
-    # Every evidence file, with its SHA-256, and nothing else.
+    # Every evidence file and every archived copy of a link, with its SHA-256, and nothing
+    # else.
     evidence = list(Evidence.objects.exclude(file=""))
-    assert stored_files(restored_media) == sorted(e.file.name for e in evidence)
+    copies = list(LinkArchive.objects.exclude(file=""))
+    assert len(copies) == 2
+    assert stored_files(restored_media) == sorted(
+        [e.file.name for e in evidence] + [c.file.name for c in copies]
+    )
+    for copy in copies:
+        restored = (restored_media / copy.file.name).read_bytes()
+        assert sha256(restored) == copy.sha256
+        assert len(restored) == copy.size
     for item in evidence:
         restored = (restored_media / item.file.name).read_bytes()
         assert sha256(restored) == item.sha256

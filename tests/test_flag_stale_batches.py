@@ -20,21 +20,25 @@ def statements_per_batch(monkeypatch, **kwargs):
     """Runs the job counting every statement psycopg sends (Django's cursors and raw ones)."""
     import psycopg
 
-    counts, batch = Counter(), [0]
+    counts, scopes, batch = Counter(), Counter(), [0]
     execute = psycopg.Cursor.execute
 
     def counting(cursor, query, *args, **kw):
         text = str(query)
         if "SKIP LOCKED" in text:
             batch[0] += 1
+        # The pages to drop: the scopes of the commitments whose lights changed, read apart.
+        if text.startswith(('SELECT "commitments_commitment"."ogp_id"', 'SELECT "states_')):
+            scopes[batch[0]] += 1
         # Savepoints exist only because the test runs inside a transaction.
-        if "SAVEPOINT" not in text:
+        elif "SAVEPOINT" not in text:
             counts[batch[0]] += 1
         return execute(cursor, query, *args, **kw)
 
     monkeypatch.setattr(psycopg.Cursor, "execute", counting)
     result = services.flag_stale_milestones(now=NOW, **kwargs)
     monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    assert all(n <= 2 for n in scopes.values()), scopes  # commitment_scopes: two queries
     return result, counts
 
 

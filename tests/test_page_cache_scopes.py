@@ -195,3 +195,14 @@ def test_every_cached_page_declares_its_scopes():
     assert len(cached) >= 18
     for pattern in cached:
         assert callable(pattern.callback.public_page_scopes), pattern
+
+
+def test_a_response_says_whether_it_came_from_the_cache(client, demo):
+    cache.clear()
+    first = client.get("/estados/guanajuato/")
+    second = client.get("/estados/guanajuato/")
+    assert first[page_cache.CACHE_HEADER] == "miss"
+    assert second[page_cache.CACHE_HEADER] == "hit"
+    assert second.content == first.content
+    # A page that is never cached says nothing.
+    assert page_cache.CACHE_HEADER not in client.get("/cuenta/entrar/")

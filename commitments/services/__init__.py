@@ -6,7 +6,8 @@
 - `disputes`: the right of reply once a status is disputed;
 - `methodology`: stored lights brought up to a new version of the method;
 - `audit`: stored lights checked against the rules and the record, and repaired;
-- `rankings`: each day's figures of the states and institutions, kept (append-only).
+- `rankings`: each day's figures of the states and institutions, kept (append-only);
+- `link_archive`: links given as evidence fetched, kept and re-checked (append-only).
 """
 
 from .audit import AuditResult, audit_lights
@@ -23,6 +24,7 @@ from .contributions import (
 )
 from .disputes import answer_dispute, close_dispute
 from .light import FlagResult, assess_new, flag_stale_milestones, reassess, refresh_light
+from .link_archive import archive_new_link, check_link, recheck_links
 from .methodology import apply_methodology, mark_current
 from .milestones import (
     create_milestone,
@@ -43,6 +45,8 @@ __all__ = [
     "add_link_evidence",
     "answer_dispute",
     "apply_methodology",
+    "archive_new_link",
+    "check_link",
     "close_dispute",
     "assess_new",
     "check_upload",
@@ -52,6 +56,7 @@ __all__ = [
     "mark_current",
     "oversize_error",
     "reassess",
+    "recheck_links",
     "record_staff_evidence",
     "record_verification",
     "refresh_light",

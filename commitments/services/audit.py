@@ -124,16 +124,17 @@ def _last_transitions(ids):
 
 def _batch_in_python(*, now, after, upto):
     """The rules of rules.py on each row, read as the stale job reads them (light._ROW_FIELDS),
-    with the two fields only the audit compares."""
+    with the field only the audit compares."""
     rows = list(
         Milestone.objects.filter(id__gt=after, id__lte=upto)
         .order_by("id")
-        .values_list(*_ROW_FIELDS, "next_check_at", "light_reason")
+        .values_list(*_ROW_FIELDS, "next_check_at")
     )
     recorded = _last_transitions([row[0] for row in rows])
     found = []
-    for *values, next_check, reason in rows:
+    for *values, next_check in rows:
         row = _Row(*values)
+        reason = row.light_reason
         a = rules.assess_milestone(row, stale_after_days=row.stale_after_days, now=now)
         difference = _difference(
             row.pk,

@@ -31,6 +31,7 @@ from ..models import (
     evidence_upload_to,
 )
 from .light import refresh_light
+from .link_archive import queue_first_archive
 
 # Contributor actions. Each takes the membership the person acts through (the permissions
 # module chooses it), writes its history entry in the same transaction, and turns the traffic
@@ -255,6 +256,8 @@ def _record_evidence(evidence, *, author, organisation, now):
         evidence=evidence,
     )
     refresh_light(milestone, now=now, cause=Transition.Cause.EVIDENCE, actor=author)
+    # A link is archived by the worker once this commits (services.link_archive).
+    queue_first_archive(evidence)
     return evidence
 
 

@@ -77,6 +77,8 @@ class _Row(NamedTuple):
     signal: str
     signal_since: dt.datetime
     stale_after_days: int
+    commitment_id: int
+    light_reason: str
 
 
 _ROW_FIELDS = [
@@ -89,6 +91,8 @@ _ROW_FIELDS = [
     "signal",
     "signal_since",
     "commitment__action_plan__state__stale_after_days",
+    "commitment_id",
+    "light_reason",
 ]
 
 
@@ -168,6 +172,8 @@ class _Batch(NamedTuple):
     checked: int
     last_id: int | None
     changed: Counter
+    # The commitments of the milestones whose light or reason changed: what public pages show.
+    commitments: frozenset = frozenset()
 
 
 def _flag_batch_in_python(*, now, after, size, cause):
@@ -181,7 +187,7 @@ def _flag_batch_in_python(*, now, after, size, cause):
     ]
     if not batch:
         return _Batch(0, None, Counter())
-    updates, steps, changed = [], [], Counter()
+    updates, steps, changed, shown = [], [], Counter(), set()
     for milestone in batch:
         assessment = rules.assess_milestone(
             milestone, stale_after_days=milestone.stale_after_days, now=now
@@ -192,12 +198,14 @@ def _flag_batch_in_python(*, now, after, size, cause):
         if change:
             steps.append((milestone.pk, *change))
         signal, since = milestone.signal, milestone.signal_since
+        if (assessment.signal, assessment.reason) != (signal, milestone.light_reason):
+            shown.add(milestone.commitment_id)
         if assessment.signal != signal:
             changed[(signal, assessment.signal)] += 1
             signal, since = assessment.signal, assessment.since
         updates.append((milestone.pk, signal, since, assessment.next_check_at, assessment.reason))
     _write_batch(updates, steps, now=now, cause=cause)
-    return _Batch(len(batch), batch[-1].pk, changed)
+    return _Batch(len(batch), batch[-1].pk, changed, frozenset(shown))
 
 
 def _flag_batch_in_database(*, now, after, size, cause):
@@ -207,10 +215,24 @@ def _flag_batch_in_database(*, now, after, size, cause):
             rules_sql.flag_batch_sql(),
             rules_sql.flag_batch_params(now=now, after=after, size=size, cause=cause),
         )
-        checked, last_id, olds, news, counts = cursor.fetchone()
+        checked, last_id, olds, news, counts, shown = cursor.fetchone()
     pairs = zip(olds or [], news or [], strict=True)
     changed = Counter(dict(zip(pairs, counts or [], strict=True)))
-    return _Batch(checked, last_id, changed)
+    return _Batch(checked, last_id, changed, frozenset(shown or ()))
+
+
+# A batch that changes the lights of more commitments than this drops every page (one bump of
+# "global") instead of naming each one's scopes: a plan loaded after its dates, a threshold
+# shortened, the clock after weeks stopped. In normal operation (every 15 minutes) a run
+# changes a handful, and only their pages are dropped.
+PRECISE_INVALIDATION_LIMIT = 500
+
+
+def _invalidate_shown(commitment_ids):
+    if len(commitment_ids) > PRECISE_INVALIDATION_LIMIT:
+        invalidate_public_pages()
+    elif commitment_ids:
+        invalidate_commitment_pages(*commitment_ids)
 
 
 def flag_stale_milestones(
@@ -243,9 +265,8 @@ def flag_stale_milestones(
             result.checked += batch.checked
             result.batches += 1
             result.changed.update(batch.changed)
-            if batch.changed:
-                # Per batch, so a run that fails half-way still invalidates what it committed.
-                invalidate_public_pages()
+            # Per batch, so a run that fails half-way still invalidates what it committed.
+            _invalidate_shown(batch.commitments)
 
 
 def reassess(milestones, *, now, cause):

@@ -20,6 +20,7 @@ from commitments.models import (
     DisputeMessage,
     Evidence,
     HistoryEntry,
+    LinkArchive,
     Milestone,
     Reschedule,
     StatusUpdate,
@@ -397,7 +398,11 @@ def remove_demo_commitments():
         .exclude(file="")
         .values_list("file", flat=True)
     )
+    archives = LinkArchive.objects.filter(evidence__milestone__in=milestones)
+    files += archives.exclude(file="").values_list("file", flat=True)
     # The append-only history protects itself against deletion: children first.
+    Evidence.objects.filter(milestone__in=milestones).update(archive=None)
+    archives.delete()
     DisputeMessage.objects.filter(dispute__milestone__in=milestones).delete()
     for model in (Dispute, Reschedule, HistoryEntry, Verification, Transition, StatusUpdate):
         model.objects.filter(milestone__in=milestones).delete()
