@@ -120,6 +120,22 @@ TEXTS = [
     gettext_noop("`Token ogpt_...`: a personal token created in the contributor panel."),
     gettext_noop("verified"),
     gettext_noop("disputed"),
+    # Information requests (api.serializers.InformationRequestSerializer).
+    gettext_noop(
+        "An access-to-information request a civil-society organisation filed about the milestone,\ncounted against the legal answer deadline in business days (Mexico's rest days excluded)."
+    ),
+    gettext_noop("Folio the transparency platform gave the request."),
+    gettext_noop("Date the request was filed."),
+    gettext_noop("Date of the answer; null while unanswered."),
+    gettext_noop(
+        "Business days from the day after filing to today, or to the answer once answered."
+    ),
+    gettext_noop("The legal answer deadline, in business days (a setting)."),
+    gettext_noop("Last day of the legal answer deadline."),
+    gettext_noop("Unanswered past the deadline, or answered after it."),
+    gettext_noop(
+        "Access-to-information requests civil society filed about the milestone, oldest first (drafts are never shown)."
+    ),
 ]
 
 # "* `code` - label", the enum hook's lines: the label is translated, the code never.

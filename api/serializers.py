@@ -20,6 +20,7 @@ from commitments.models import (
     Transition,
 )
 from states.models import Organisation, State
+from transparency import rules as request_rules
 
 DEMO_HELP = (
     "Demo data (loaded by the demo, or an invented example): shown on the site as "
@@ -209,6 +210,48 @@ class MilestoneDisputeSerializer(serializers.ModelSerializer):
         ]
 
 
+class InformationRequestSerializer(serializers.Serializer):
+    """An access-to-information request a civil-society organisation filed about the milestone,
+    counted against the legal answer deadline in business days (Mexico's rest days excluded)."""
+
+    folio = serializers.CharField(help_text="Folio the transparency platform gave the request.")
+    filed_on = serializers.DateField(help_text="Date the request was filed.")
+    answered_on = serializers.DateField(
+        allow_null=True, help_text="Date of the answer; null while unanswered."
+    )
+    business_days_elapsed = serializers.IntegerField(
+        min_value=0,
+        help_text=(
+            "Business days from the day after filing to today, or to the answer once answered."
+        ),
+    )
+    deadline_business_days = serializers.IntegerField(
+        min_value=1, help_text="The legal answer deadline, in business days (a setting)."
+    )
+    deadline_on = serializers.DateField(help_text="Last day of the legal answer deadline.")
+    overdue = serializers.BooleanField(
+        help_text="Unanswered past the deadline, or answered after it."
+    )
+
+
+def information_requests(milestone, today):
+    rows = []
+    for r in request_rules.filed_requests_of(milestone):
+        s = request_rules.standing(r, today=today)
+        rows.append(
+            {
+                "folio": r.folio,
+                "filed_on": r.filed_on,
+                "answered_on": r.answered_on,
+                "business_days_elapsed": s.elapsed,
+                "deadline_business_days": s.deadline_days,
+                "deadline_on": s.deadline_on,
+                "overdue": s.overdue,
+            }
+        )
+    return InformationRequestSerializer(rows, many=True).data
+
+
 def lateness(milestone, today):
     """(days late, days late against the original date, days moved) of a milestone."""
     first_due_on = milestone.first_due_on
@@ -257,6 +300,12 @@ class MilestoneSerializer(serializers.ModelSerializer):
     )
     reschedules = RescheduleSerializer(many=True, read_only=True)
     disputes = MilestoneDisputeSerializer(many=True, read_only=True)
+    information_requests = serializers.SerializerMethodField(
+        help_text=(
+            "Access-to-information requests civil society filed about the milestone, oldest "
+            "first (drafts are never shown)."
+        )
+    )
     is_demo = serializers.SerializerMethodField(help_text=DEMO_HELP)
 
     class Meta:
@@ -287,6 +336,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "transitions",
             "reschedules",
             "disputes",
+            "information_requests",
             "is_demo",
         ]
         extra_kwargs = {
@@ -332,6 +382,11 @@ class MilestoneSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_days_moved(self, milestone):
         return self._lateness(milestone)[2]
+
+    @extend_schema_field(InformationRequestSerializer(many=True))
+    def get_information_requests(self, milestone):
+        today = self.context.get("today") or timezone.localdate()
+        return information_requests(milestone, today)
 
     def get_reschedule_count(self, milestone) -> int:
         return len(milestone.reschedules.all())

@@ -19,6 +19,8 @@ from commitments.models import (
     Transition,
 )
 from states.models import State, TransparencyBodyTerm
+from transparency import rules as request_rules
+from transparency.models import InformationRequest
 
 from . import filters, serializers
 
@@ -135,6 +137,13 @@ class MilestoneViewSet(viewsets.ReadOnlyModelViewSet):
                 Prefetch("transitions", queryset=transitions),
                 Prefetch("reschedules", queryset=reschedules),
                 Prefetch("disputes", queryset=disputes),
+                Prefetch(
+                    "information_requests",
+                    queryset=InformationRequest.objects.filter(filed_on__isnull=False).order_by(
+                        *request_rules.ORDER
+                    ),
+                    to_attr="filed_information_requests",
+                ),
             )
             .order_by("commitment__ogp_id", "number")
         )

@@ -14,7 +14,9 @@ organisation). Permissions are strings, as in pretix:
 - ``dispute:answer``: answer a dispute (officials of an organisation that leads or supports
   the milestone's commitment: the government's right of reply is theirs, not any agency's);
 - ``dispute:close``: withdraw or maintain a dispute (civil society of the organisation that
-  opened it).
+  opened it);
+- ``information_request:write``: draft, file and follow an access-to-information request
+  about a milestone (civil society; transparency/, for its own organisation's requests).
 
 An institution replaced by another (`Organisation.successor`) no longer answers for anything:
 its commitments pass to the end of its chain of successors, whose officials act for them.
@@ -41,6 +43,7 @@ ROLES_FOR = {
     "evidence:retract": {OFFICIAL, CSO},
     "dispute:answer": {OFFICIAL},
     "dispute:close": {CSO},
+    "information_request:write": {CSO},
 }
 
 

@@ -609,9 +609,11 @@ def institution_page(*, slug, today):
     )
 
 
-def commitment_detail(*, ogp_id, today):
+def commitment_detail(*, ogp_id, today, milestones_with=None):
     """One commitment with its counts and light, its milestones, their evidence (with a link's
-    archived copy), history and light changes."""
+    archived copy), history and light changes. `milestones_with`, if given, takes the
+    milestones' queryset and returns it with more (annotations of a higher app's rows, read in
+    the same query)."""
     evidence = Evidence.objects.select_related("organisation", "submitted_by", "archive").order_by(
         "submitted_at", "pk"
     )
@@ -639,6 +641,8 @@ def commitment_detail(*, ogp_id, today):
         # The right of reply's public thread (templates/public/_dispute.html).
         Prefetch("disputes", queryset=dispute_thread()),
     )
+    if milestones_with is not None:
+        milestones = milestones_with(milestones)
     commitment = (
         commitments_with_counts(today=today)
         .select_related("action_plan__state", "lead_institution", "municipality")

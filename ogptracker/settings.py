@@ -5,6 +5,7 @@ filesystem broker under ``var/``, so a newcomer needs no server. README.md lists
 variable.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -130,6 +131,7 @@ INSTALLED_APPS = [
     "api",
     "ops",
     "alerts",
+    "transparency",
 ]
 
 MIDDLEWARE = [
@@ -526,6 +528,25 @@ LOGOUT_REDIRECT_URL = "public:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 # An invitation link works once, for this many days.
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+
+# Information requests (transparency/): the legal answer deadline in business days, and days
+# off beyond Ley Federal del Trabajo art. 74's (computed), as ISO dates: Holy Thursday and
+# Friday, the transparency bodies' published calendars (README, "Information requests").
+INFORMATION_REQUEST_DEADLINE_BUSINESS_DAYS = int(
+    os.environ.get("INFORMATION_REQUEST_DEADLINE_BUSINESS_DAYS", "15")
+)
+if INFORMATION_REQUEST_DEADLINE_BUSINESS_DAYS < 1:
+    raise ImproperlyConfigured("INFORMATION_REQUEST_DEADLINE_BUSINESS_DAYS must be 1 or more.")
+
+
+def _iso_dates(name):
+    try:
+        return sorted({dt.date.fromisoformat(v) for v in env_list(name)})
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be ISO dates (YYYY-MM-DD): {error}") from None
+
+
+INFORMATION_REQUEST_NON_WORKING_DAYS = _iso_dates("INFORMATION_REQUEST_NON_WORKING_DAYS")
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses a locked-out login before the password is even checked.

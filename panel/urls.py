@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import token_views, views
+from . import information_requests, token_views, views
 
 app_name = "panel"
 
@@ -19,6 +19,33 @@ urlpatterns = [
     path("hitos/<int:pk>/disputa/retirar/", views.withdraw_dispute, name="withdraw-dispute"),
     path("hitos/<int:pk>/disputa/mantener/", views.maintain_dispute, name="maintain-dispute"),
     path("evidencia/<int:pk>/retirar/", views.retract_evidence, name="retract-evidence"),
+    path("solicitudes/", information_requests.request_list, name="information-requests"),
+    path(
+        "solicitudes/hitos/<int:pk>/",
+        information_requests.draft,
+        name="information-request-draft",
+    ),
+    path("solicitudes/<int:pk>/", information_requests.detail, name="information-request"),
+    path(
+        "solicitudes/<int:pk>/solicitud.txt",
+        information_requests.text_download,
+        name="information-request-text",
+    ),
+    path(
+        "solicitudes/<int:pk>/presentada/",
+        information_requests.record_filing,
+        name="information-request-filed",
+    ),
+    path(
+        "solicitudes/<int:pk>/respuesta/",
+        information_requests.record_answer,
+        name="information-request-answer",
+    ),
+    path(
+        "solicitudes/<int:pk>/eliminar/",
+        information_requests.discard,
+        name="information-request-discard",
+    ),
     path("tokens/", token_views.tokens, name="tokens"),
     path("tokens/<int:pk>/revocar/", token_views.revoke_token, name="revoke-token"),
 ]

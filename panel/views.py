@@ -18,6 +18,7 @@ from alerts import tokens
 from commitments import permissions, selectors, services, uploads
 from commitments.models import Dispute, Milestone, Verification
 from states.models import Membership
+from transparency import rules as request_rules
 
 from . import bulk
 from . import worklist as worklist_module
@@ -89,6 +90,9 @@ def _milestone_page(request, milestone_pk, *, status=200, forms=None, stale=None
         or DisputeCloseForm(initial={"version": milestone.version}, prefix="close"),
         "retract_target": forms.get("retract_target"),
         "stale": stale,
+        # An information request fits a red milestone the government gave no evidence for.
+        "may_request_information": "information_request:write" in allowed
+        and request_rules.is_eligible(milestone),
         "error_items": _error_items(forms),
         "max_upload": settings.EVIDENCE_MAX_BYTES,
         "allowed_types": uploads.ALLOWED_LABELS,

@@ -20,6 +20,7 @@ from commitments.cache import cached_public_page
 from commitments.methodology import CHANGES as METHOD_CHANGES
 from commitments.models import ActionPlan, AuditRun, Commitment, Evidence, Light, LightReason
 from states.models import Organisation, State, TransparencyBodyTerm
+from transparency import rules as request_rules
 
 from . import calendar as ical
 from . import cards, charts, design, report_pdf
@@ -289,12 +290,16 @@ def institution_detail(request, slug):
 def commitment_detail(request, ogp_id):
     today = timezone.localdate()
     try:
-        commitment = selectors.commitment_detail(ogp_id=ogp_id, today=today)
+        # The filed information requests ride on the milestones' query (the page's budget).
+        commitment = selectors.commitment_detail(
+            ogp_id=ogp_id, today=today, milestones_with=request_rules.with_filed
+        )
     except Commitment.DoesNotExist:
         raise Http404 from None
     milestones = selectors.with_lateness(list(commitment.milestones.all()), today=today)
     for m in milestones:
         m.history_items = selectors.milestone_history(m)
+        m.information_requests_shown = request_rules.public_entries(m, today=today)
     done = sum(1 for m in milestones if m.status == "completed")
     context = {
         "commitment": commitment,

@@ -28,6 +28,8 @@ from psycopg import sql
 
 from commitments import services
 from commitments.models import Evidence, LinkArchive, Milestone
+from transparency import rules as request_rules
+from transparency import services as request_services
 
 from .conftest import require_tool
 from .local_site import PAGE, LocalSite
@@ -138,6 +140,23 @@ def site(postgresql, demo, settings):
             link.refresh_from_db()
             services.check_link(evidence=link, now=now + dt.timedelta(days=days))
     assert LinkArchive.objects.filter(evidence=link).exclude(file="").count() == 2
+    # A filed information request (transparency/): its table is in the dump too.
+    red = next(
+        m
+        for m in Milestone.objects.filter(
+            signal="red", commitment__action_plan__state__slug="guanajuato"
+        ).order_by("pk")
+        if request_rules.is_eligible(m)
+    )
+    cso = membership("osc.guanajuato")
+    draft = request_services.draft(milestone=red, membership=cso, now=now)
+    request_services.record_filing(
+        information_request=draft,
+        membership=cso,
+        folio="110200100000126",
+        filed_on=timezone.localdate(now),
+        now=now,
+    )
 
 
 def manage(command, *args, dbname, media_root, tmp_path, **extra_env):
@@ -270,6 +289,7 @@ def test_a_restored_backup_has_every_row_and_every_file(site, settings, tmp_path
         "commitments_historyentry",
         "commitments_transition",
         "commitments_linkarchive",
+        "transparency_informationrequest",
         "django_migrations",
     ):
         assert original_tables[table][0] > 0, table

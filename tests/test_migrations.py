@@ -14,7 +14,7 @@ from django.apps import apps
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-OUR_APPS = {"accounts", "alerts", "commitments", "ops", "states"}
+OUR_APPS = {"accounts", "alerts", "commitments", "ops", "states", "transparency"}
 
 # Written before the first release, when every table was empty: nothing to lock.
 FIRST_RELEASE = {

@@ -1,0 +1,608 @@
+"""Information requests (transparency/): Mexico's business days, which milestones a request
+fits, who may file one, the panel's draft → filed → answered flow, the public line and the
+API field. Every date is fixed or passed in; nothing reads the clock."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from commitments import services as commitment_services
+from commitments.models import Light
+from states.models import Membership, Organisation
+from tests import factories
+from tests.clock import TODAY
+from transparency import business_days as bd
+from transparency import rules, services
+from transparency.models import InformationRequest
+
+D = dt.date
+
+
+# --- Business days -------------------------------------------------------------------------
+
+
+def test_rest_days_of_ley_federal_del_trabajo_art_74():
+    assert bd.official_rest_days(2026) == {
+        D(2026, 1, 1),
+        D(2026, 2, 2),  # first Monday of February
+        D(2026, 3, 16),  # third Monday of March
+        D(2026, 5, 1),
+        D(2026, 9, 16),
+        D(2026, 11, 16),  # third Monday of November
+        D(2026, 12, 25),
+    }
+
+
+@pytest.mark.parametrize(
+    ("year", "has_1_october"),
+    [(2024, True), (2025, False), (2029, False), (2030, True), (2036, True), (2018, False)],
+)
+def test_1_october_only_when_the_federal_executive_changes(year, has_1_october):
+    assert (D(year, 10, 1) in bd.official_rest_days(year)) is has_1_october
+
+
+def test_2030_1_october_is_not_a_business_day():
+    assert D(2030, 10, 1).weekday() == 1  # a Tuesday
+    assert not bd.is_business_day(D(2030, 10, 1))
+    assert bd.is_business_day(D(2031, 10, 1))  # a Wednesday, no change of executive
+    # Monday 30 Sep 2030 → Wednesday 2 Oct: one business day (the Tuesday is off).
+    assert bd.business_days_between(D(2030, 9, 30), D(2030, 10, 2)) == 1
+
+
+def test_across_the_year_end():
+    # Friday 18 Dec 2026 to Friday 8 Jan 2027: 15 weekdays, minus 25 Dec and 1 Jan.
+    assert bd.business_days_between(D(2026, 12, 18), D(2027, 1, 8)) == 13
+    # The 15th business day after 18 Dec 2026.
+    assert bd.add_business_days(D(2026, 12, 18), 15) == D(2027, 1, 12)
+
+
+def test_weekends_and_a_monday_holiday():
+    # Friday 13 Nov 2026 → Tuesday 17 Nov: Monday 16 Nov (Revolution day) is off.
+    assert bd.business_days_between(D(2026, 11, 13), D(2026, 11, 17)) == 1
+    assert bd.next_business_day(D(2026, 11, 14)) == D(2026, 11, 17)
+
+
+def test_extra_days_off_from_the_setting(settings):
+    holy_thursday, holy_friday = D(2026, 4, 2), D(2026, 4, 3)
+    assert bd.business_days_between(D(2026, 3, 31), D(2026, 4, 6)) == 4
+    settings.INFORMATION_REQUEST_NON_WORKING_DAYS = [holy_thursday, holy_friday]
+    assert bd.business_days_between(D(2026, 3, 31), D(2026, 4, 6)) == 2
+    assert not bd.is_business_day(holy_friday)
+
+
+def test_a_bad_setting_stops_the_start(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ogptracker.settings import _iso_dates
+
+    name = "INFORMATION_REQUEST_NON_WORKING_DAYS"
+    monkeypatch.setenv(name, "2026-04-02,jueves santo")
+    with pytest.raises(ImproperlyConfigured, match="ISO dates"):
+        _iso_dates(name)
+    monkeypatch.setenv(name, "2026-04-03, 2026-04-02,")
+    assert _iso_dates(name) == [D(2026, 4, 2), D(2026, 4, 3)]
+
+
+days = st.dates(min_value=D(2000, 1, 1), max_value=D(2090, 12, 31))
+
+
+@given(days, st.integers(min_value=0, max_value=800))
+def test_counting_agrees_with_a_day_by_day_count(start, span):
+    end = start + dt.timedelta(days=span)
+    slow = sum(
+        1 for i in range(1, span + 1) if bd.is_business_day(start + dt.timedelta(days=i), set())
+    )
+    assert bd.business_days_between(start, end, set()) == slow
+
+
+@given(days, st.integers(min_value=1, max_value=60))
+def test_the_nth_business_day_is_n_business_days_away(start, n):
+    last = bd.add_business_days(start, n, set())
+    assert bd.is_business_day(last, set())
+    assert bd.business_days_between(start, last, set()) == n
+    assert bd.business_days_between(start, last - dt.timedelta(days=1), set()) == n - 1
+
+
+# --- The people and the milestone ------------------------------------------------------------
+
+
+NOW = dt.datetime(2026, 11, 2, 10, 0, tzinfo=timezone.get_default_timezone())
+
+
+@pytest.fixture
+def world(db, django_capture_on_commit_callbacks):
+    # The services' on-commit work (the page cache's bump) runs here, not left pending.
+    with django_capture_on_commit_callbacks(execute=True):
+        return _world()
+
+
+def _world():
+    state = factories.state()
+    lead = factories.organisation(state, name="Secretaría de Movilidad")
+    cso = factories.organisation(state, kind=Organisation.Kind.CSO, name="Ciudadanía Activa")
+    other_cso = factories.organisation(state, kind=Organisation.Kind.CSO, name="Otra OSC")
+    plan = factories.action_plan(state, title="Plan de Acción Local 2025-2026")
+    commitment = factories.commitment(plan, lead, title="Datos abiertos de movilidad")
+    red = factories.milestone(
+        commitment, title="Publicar el padrón de rutas", due_on=D(2026, 3, 31), now=NOW
+    )
+    users = get_user_model().objects
+    people = {}
+    for name, org, role in [
+        ("cso", cso, Membership.Role.CSO),
+        ("other", other_cso, Membership.Role.CSO),
+        ("official", lead, Membership.Role.OFFICIAL),
+    ]:
+        people[name] = users.create_user(name, f"{name}@example.org", "x")
+        Membership.objects.create(user=people[name], state=state, organisation=org, role=role)
+    return {
+        "state": state,
+        "lead": lead,
+        "cso": cso,
+        "commitment": commitment,
+        "red": red,
+        "people": people,
+        "membership": Membership.objects.get(user=people["cso"]),
+        "other": Membership.objects.get(user=people["other"]),
+        "official": Membership.objects.get(user=people["official"]),
+    }
+
+
+def filed(world, *, filed_on, folio="330026526000123", answered_on=None):
+    item = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    item = services.record_filing(
+        information_request=item,
+        membership=world["membership"],
+        folio=folio,
+        filed_on=filed_on,
+        now=NOW,
+    )
+    if answered_on:
+        item = services.record_answer(
+            information_request=item,
+            membership=world["membership"],
+            answered_on=answered_on,
+            now=NOW,
+        )
+    return item
+
+
+# --- Eligibility and the text ----------------------------------------------------------------
+
+
+def test_a_red_milestone_without_government_evidence_is_eligible(world):
+    assert world["red"].signal == Light.RED
+    assert rules.refusal(world["red"]) is None
+
+
+def test_not_red_is_refused(world):
+    green = factories.milestone(world["commitment"], due_on=D(2027, 6, 30), now=NOW)
+    assert green.signal != Light.RED
+    assert "rojo" in rules.refusal(green) or "red" in rules.refusal(green)
+    with pytest.raises(ValidationError):
+        services.draft(milestone=green, membership=world["membership"], now=NOW)
+    assert not InformationRequest.objects.exists()
+
+
+def test_government_evidence_makes_it_ineligible_until_retracted(
+    world, django_capture_on_commit_callbacks
+):
+    red, official = world["red"], world["official"]
+    with django_capture_on_commit_callbacks(execute=True):
+        evidence = commitment_services.add_link_evidence(
+            milestone=red,
+            membership=official,
+            url="https://example.org/padron.pdf",
+            title="Padrón",
+            now=NOW,
+        )
+    red.refresh_from_db()
+    assert red.signal == Light.RED  # overdue: evidence alone does not complete it
+    assert "evidencia" in rules.refusal(red) or "evidence" in rules.refusal(red)
+    assert not rules.is_eligible(red)
+    with django_capture_on_commit_callbacks(execute=True):
+        commitment_services.retract_evidence(
+            evidence=evidence, membership=official, reason="Otro hito", now=NOW
+        )
+    red.refresh_from_db()
+    assert not rules.government_evidence(red).exists()
+    assert rules.is_eligible(red)
+
+
+def test_civil_society_evidence_does_not_count(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        commitment_services.add_link_evidence(
+            milestone=world["red"],
+            membership=world["membership"],
+            url="https://example.org/foto.jpg",
+            title="Foto de la obra",
+            now=NOW,
+        )
+    world["red"].refresh_from_db()
+    assert world["red"].signal == Light.RED
+    assert rules.refusal(world["red"]) is None
+
+
+def test_the_text_cites_commitment_milestone_and_due_date_in_spanish(world, settings):
+    settings.SITE_URL = "https://ogp.example.org"
+    item = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    c = world["commitment"]
+    assert item.addressee == "Unidad de Transparencia de la Secretaría de Movilidad"
+    assert item.text.startswith("Unidad de Transparencia de la Secretaría de Movilidad\n")
+    assert "a cargo de la Secretaría de Movilidad." in item.text
+    for part in (
+        "artículo 6o. de la Constitución",
+        "Plan de Acción Local 2025-2026",
+        world["state"].name,
+        f"{c.ogp_id} «Datos abiertos de movilidad»",
+        f"{c.ogp_id}.{world['red'].number} «Publicar el padrón de rutas»",
+        "31 de marzo de 2026",
+        f"https://ogp.example.org/compromisos/{c.ogp_id}/",
+        "Ciudadanía Activa",
+    ):
+        assert part in item.text, part
+    assert item.folio == "" and item.filed_on is None
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Secretaría de la Honestidad", "de la Secretaría de la Honestidad"),
+        ("Instituto Estatal Electoral", "del Instituto Estatal Electoral"),
+        ("Kybernus", "de Kybernus"),
+    ],
+)
+def test_the_article_before_an_institution(name, expected):
+    assert services.of(name) == expected
+
+
+def test_the_addressee_follows_a_successor(world):
+    successor = factories.organisation(world["state"], name="Secretaría de la Honestidad")
+    world["lead"].successor = successor
+    world["lead"].save()
+    world["red"].refresh_from_db()
+    assert "Secretaría de la Honestidad" in services.default_addressee(world["red"])
+
+
+def test_officials_may_not_draft(world):
+    from commitments.permissions import has_perm
+
+    assert has_perm(world["people"]["cso"], "information_request:write", world["red"])
+    assert not has_perm(world["people"]["official"], "information_request:write", world["red"])
+    with pytest.raises(ValidationError):
+        services.draft(milestone=world["red"], membership=world["official"], now=NOW)
+
+
+def test_another_organisation_cannot_file_it(world):
+    item = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    with pytest.raises(ValidationError):
+        services.record_filing(
+            information_request=item,
+            membership=world["other"],
+            folio="1",
+            filed_on=D(2026, 10, 1),
+            now=NOW,
+        )
+
+
+# --- Filing, answer and the public line ------------------------------------------------------
+
+
+def test_line_while_waiting(world):
+    item = filed(world, filed_on=D(2026, 10, 12))  # a Monday
+    # Business days 13 Oct .. 2 Nov 2026: three weeks, no holiday.
+    s = rules.standing(item, today=D(2026, 10, 30))
+    assert (s.elapsed, s.overdue, s.deadline_on) == (14, False, D(2026, 11, 2))
+    from django.utils import translation
+
+    with translation.override("es-mx"):
+        line = rules.public_line(item, today=D(2026, 10, 30))
+    assert line == (
+        "Solicitud de información presentada el 12 de octubre de 2026, folio 330026526000123 "
+        "(sin respuesta, 14 días hábiles; plazo legal: 2 de noviembre de 2026)."
+    )
+
+
+def test_line_past_the_deadline(world):
+    from django.utils import translation
+
+    item = filed(world, filed_on=D(2026, 10, 12))
+    # 13 Oct .. 17 Nov: 26 weekdays, minus Monday 16 Nov (Revolution day).
+    s = rules.standing(item, today=D(2026, 11, 17))
+    assert s.elapsed == 25 and s.overdue and s.overdue_by == 10
+    with translation.override("es-mx"):
+        line = rules.public_line(item, today=D(2026, 11, 17))
+    assert "sin respuesta, 25 días hábiles" in line
+    assert "el plazo legal de 15 días hábiles venció hace 10 días hábiles" in line
+
+
+def test_line_when_answered(world):
+    from django.utils import translation
+
+    item = filed(world, filed_on=D(2026, 10, 12), answered_on=D(2026, 10, 26))
+    with translation.override("es-mx"):
+        line = rules.public_line(item, today=D(2027, 5, 1))
+    assert line == (
+        "Solicitud de información presentada el 12 de octubre de 2026, folio 330026526000123: "
+        "respondida el 26 de octubre de 2026."
+    )
+
+
+def test_the_deadline_is_a_setting(world, settings):
+    settings.INFORMATION_REQUEST_DEADLINE_BUSINESS_DAYS = 10
+    item = filed(world, filed_on=D(2026, 10, 12))
+    s = rules.standing(item, today=D(2026, 10, 30))
+    assert s.deadline_days == 10 and s.overdue and s.overdue_by == 4
+
+
+def test_filed_on_a_day_off_counts_from_the_next_business_day(world):
+    item = filed(world, filed_on=D(2026, 10, 17))  # a Saturday: received Monday 19
+    assert rules.standing(item, today=D(2026, 10, 20)).elapsed == 1
+
+
+def test_bad_dates_are_refused_and_nothing_is_written(world):
+    item = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    m = world["membership"]
+    with pytest.raises(ValidationError) as future:
+        services.record_filing(
+            information_request=item, membership=m, folio="9", filed_on=D(2026, 11, 3), now=NOW
+        )
+    assert "filed_on" in future.value.message_dict
+    with pytest.raises(ValidationError) as no_folio:
+        services.record_filing(
+            information_request=item, membership=m, folio="  ", filed_on=D(2026, 10, 1), now=NOW
+        )
+    assert "folio" in no_folio.value.message_dict
+    with pytest.raises(ValidationError):  # an answer before filing
+        services.record_answer(
+            information_request=item, membership=m, answered_on=D(2026, 10, 2), now=NOW
+        )
+    item.refresh_from_db()
+    assert (item.folio, item.filed_on, item.answered_on) == ("", None, None)
+    services.record_filing(
+        information_request=item, membership=m, folio="9", filed_on=D(2026, 10, 5), now=NOW
+    )
+    with pytest.raises(ValidationError) as before:
+        services.record_answer(
+            information_request=item, membership=m, answered_on=D(2026, 10, 2), now=NOW
+        )
+    assert "answered_on" in before.value.message_dict
+    item.refresh_from_db()
+    assert item.answered_on is None
+
+
+def test_one_folio_per_organisation(world):
+    filed(world, filed_on=D(2026, 10, 1), folio="ABC")
+    with pytest.raises(ValidationError) as twice:
+        filed(world, filed_on=D(2026, 10, 2), folio="ABC")
+    assert "folio" in twice.value.message_dict
+
+
+def test_the_database_refuses_an_answer_before_filing(world):
+    from django.db import IntegrityError, transaction
+
+    item = filed(world, filed_on=D(2026, 10, 5))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InformationRequest.objects.filter(pk=item.pk).update(answered_on=D(2026, 10, 1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InformationRequest.objects.filter(pk=item.pk).update(folio="")
+
+
+# --- The panel ---------------------------------------------------------------------------------
+
+
+def test_panel_flow_draft_file_answer(world, client, django_capture_on_commit_callbacks):
+    red = world["red"]
+    client.force_login(world["people"]["cso"])
+    page = client.get(f"/panel/hitos/{red.pk}/")
+    assert f'href="/panel/solicitudes/hitos/{red.pk}/"' in page.content.decode()
+
+    form = client.get(f"/panel/solicitudes/hitos/{red.pk}/")
+    assert form.status_code == 200
+    text = form.context["form"].initial["text"]
+    assert "Publicar el padrón de rutas" in text
+    response = client.post(
+        f"/panel/solicitudes/hitos/{red.pk}/",
+        {"addressee": "Unidad de Transparencia del Gobierno del Estado", "text": text + "P.D."},
+    )
+    item = InformationRequest.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/panel/solicitudes/{item.pk}/"
+    assert item.addressee == "Unidad de Transparencia del Gobierno del Estado"
+    assert item.text.rstrip().endswith("P.D.")
+    assert item.created_by == world["people"]["cso"]
+
+    download = client.get(f"/panel/solicitudes/{item.pk}/solicitud.txt")
+    assert download["Content-Type"] == "text/plain; charset=utf-8"
+    assert "attachment" in download["Content-Disposition"]
+    assert download.content.decode("utf-8") == item.text.rstrip() + "\n"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/panel/solicitudes/{item.pk}/presentada/",
+            {"filing-folio": "330026526000777", "filing-filed_on": "2026-10-12"},
+        )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.folio, item.filed_on) == ("330026526000777", D(2026, 10, 12))
+
+    public = client.get(world["commitment"].get_absolute_url()).content.decode()
+    assert "Solicitud de información presentada el 12 de octubre de 2026" in public
+    assert "folio 330026526000777" in public
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/panel/solicitudes/{item.pk}/respuesta/",
+            {"answer-answered_on": "2026-10-20", "answer-answer_url": "https://example.org/r.pdf"},
+        )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.answered_on == D(2026, 10, 20)
+    listing = client.get("/panel/solicitudes/").content.decode()
+    assert "respondida el 20 de octubre de 2026" in listing
+
+
+def test_panel_refuses_bad_input_in_spanish(world, client):
+    client.force_login(world["people"]["cso"])
+    item = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    url = f"/panel/solicitudes/{item.pk}/"
+    cases = [
+        ("presentada/", {"filing-folio": "", "filing-filed_on": "2026-10-12"}, "Este campo"),
+        ("presentada/", {"filing-folio": "1", "filing-filed_on": "12/10/2026x"}, "fecha"),
+        ("presentada/", {"filing-folio": "1", "filing-filed_on": "9999-12-31"}, "fuera"),
+        ("presentada/", {"filing-folio": "1", "filing-filed_on": "2099-01-01"}, "futuro"),
+        ("respuesta/", {"answer-answered_on": "2026-10-01"}, "folio"),
+    ]
+    for suffix, data, expected in cases:
+        response = client.post(url + suffix, data)
+        assert response.status_code == 400, (suffix, data)
+        body = response.content.decode()
+        assert 'id="error-summary"' in body
+        assert expected in body, (data, expected)
+    item.refresh_from_db()
+    assert (item.folio, item.filed_on) == ("", None)
+
+    services.record_filing(
+        information_request=item, membership=world["membership"], folio="7",
+        filed_on=D(2026, 10, 12), now=NOW,
+    )  # fmt: skip
+    response = client.post(url + "respuesta/", {"answer-answered_on": "2026-10-05"})
+    assert response.status_code == 400
+    assert "anterior" in response.content.decode()
+
+
+def test_panel_refuses_an_ineligible_milestone(world, client):
+    green = factories.milestone(world["commitment"], due_on=D(2027, 6, 30), now=NOW)
+    client.force_login(world["people"]["cso"])
+    page = client.get(f"/panel/solicitudes/hitos/{green.pk}/")
+    assert page.status_code == 200 and 'id="refusal"' in page.content.decode()
+    response = client.post(f"/panel/solicitudes/hitos/{green.pk}/", {"addressee": "A", "text": "B"})
+    assert response.status_code == 400
+    assert "rojo" in response.content.decode()
+    assert not InformationRequest.objects.exists()
+    milestone_page = client.get(f"/panel/hitos/{green.pk}/").content.decode()
+    assert "/panel/solicitudes/hitos/" not in milestone_page
+
+
+def test_panel_doors_for_others(world, client):
+    item = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    red = world["red"]
+    # Signed out: to the sign-in page.
+    assert client.get(f"/panel/solicitudes/{item.pk}/").status_code == 302
+    # An official: no drafting, no request pages.
+    client.force_login(world["people"]["official"])
+    assert client.get(f"/panel/solicitudes/hitos/{red.pk}/").status_code == 403
+    assert client.get(f"/panel/solicitudes/{item.pk}/").status_code == 404
+    assert "/panel/solicitudes/hitos/" not in client.get(f"/panel/hitos/{red.pk}/").content.decode()
+    # Another organisation: its requests are not theirs.
+    client.force_login(world["people"]["other"])
+    assert client.get(f"/panel/solicitudes/{item.pk}/").status_code == 404
+    assert client.get(f"/panel/solicitudes/{item.pk}/solicitud.txt").status_code == 404
+    assert (
+        client.post(
+            f"/panel/solicitudes/{item.pk}/presentada/",
+            {"filing-folio": "1", "filing-filed_on": "2026-10-12"},
+        ).status_code
+        == 404
+    )
+    assert client.get("/panel/solicitudes/99999999/").status_code == 404
+    assert client.get("/panel/solicitudes/hitos/99999999/").status_code == 404
+    # GET on a POST-only door.
+    client.force_login(world["people"]["cso"])
+    assert client.get(f"/panel/solicitudes/{item.pk}/presentada/").status_code == 405
+    item.refresh_from_db()
+    assert item.folio == ""
+
+
+def test_csrf_is_checked(world):
+    from django.test import Client
+
+    item = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["people"]["cso"])
+    response = client.post(
+        f"/panel/solicitudes/{item.pk}/presentada/",
+        {"filing-folio": "1", "filing-filed_on": "2026-10-12"},
+    )
+    assert response.status_code == 403
+
+
+def test_a_draft_is_not_public_and_can_be_deleted(world, client):
+    item = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    page = client.get(world["commitment"].get_absolute_url()).content.decode()
+    assert "Solicitud de información presentada" not in page
+    client.force_login(world["people"]["cso"])
+    assert client.post(f"/panel/solicitudes/{item.pk}/eliminar/").status_code == 302
+    assert not InformationRequest.objects.exists()
+
+
+# --- The public page and the API ---------------------------------------------------------------
+
+
+def test_filing_refreshes_the_cached_page(world, client, django_capture_on_commit_callbacks):
+    url = world["commitment"].get_absolute_url()
+    assert "Solicitud de información" not in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        filed(world, filed_on=D(2026, 10, 12))
+    assert "Solicitud de información presentada el 12 de octubre de 2026" in (
+        client.get(url).content.decode()
+    )
+
+
+def test_english_page(world, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        filed(world, filed_on=D(2026, 10, 12))
+    page = client.get("/en" + world["commitment"].get_absolute_url()).content.decode()
+    assert "Information request filed on" in page
+
+
+def test_api_lists_filed_requests_only(world, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        item = filed(world, filed_on=D(2026, 10, 12))
+        services.draft(milestone=world["red"], membership=world["other"], now=NOW)
+    response = client.get(f"/api/v1/milestones/{world['red'].pk}/")
+    assert response.status_code == 200, response.content
+    rows = response.json()["information_requests"]
+    assert len(rows) == 1
+    row = rows[0]
+    # The API counts to its day, the suite's (tests.clock: read once, as the pages are).
+    s = rules.standing(item, today=TODAY)
+    assert row == {
+        "folio": "330026526000123",
+        "filed_on": "2026-10-12",
+        "answered_on": None,
+        "business_days_elapsed": s.elapsed,
+        "deadline_business_days": 15,
+        "deadline_on": "2026-11-02",
+        "overdue": s.overdue,
+    }
+
+
+def test_the_page_reads_them_in_the_milestones_query(
+    world, client, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = world["commitment"].get_absolute_url()
+
+    def queries():
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    with django_capture_on_commit_callbacks(execute=True):
+        filed(world, filed_on=D(2026, 10, 12), folio="A", answered_on=D(2026, 10, 14))
+        filed(world, filed_on=D(2026, 10, 5), folio="B")
+    assert queries() == before
+    page = client.get(url).content.decode()
+    # Oldest first.
+    assert page.index("folio B") < page.index("folio A")
+    assert "respondida el 14 de octubre de 2026" in page
