@@ -78,8 +78,10 @@ states = sorted(
     {*writable, *Commitment.objects.values_list("action_plan__state__slug", flat=True)[:2000]}
 )
 commitments = list(Commitment.objects.order_by("?").values_list("ogp_id", flat=True)[:400])
+written = list(Commitment.objects.filter(action_plan__state__slug__in=writable)
+               .values_list("ogp_id", flat=True))
 print(json.dumps({"people": people, "writable_states": writable, "milestones": milestones,
-                  "states": states, "commitments": commitments}))
+                  "states": states, "commitments": commitments, "writable_commitments": written}))
 """
 
 VERIFY = """
@@ -272,7 +274,12 @@ def main():
                 "--exit-code-on-error",
                 "0",
             ],
-            env={**env, "LOAD_PLAN": str(var / "plan.json"), "LOAD_RECORD": str(record)},
+            env={
+                **env,
+                "LOAD_PLAN": str(var / "plan.json"),
+                "LOAD_RECORD": str(record),
+                "LOAD_CACHE": str(var / "cache.json"),
+            },
         )
         elapsed = time.monotonic() - started
     finally:
@@ -284,8 +291,18 @@ def main():
     checked = django(f"RECORD = {str(record)!r}\n" + VERIFY, env)
     log_lines = (var / "serve.log").read_text().splitlines()
     server_errors = [line for line in log_lines if '"level": "ERROR"' in line]
+    cache_rows = json.loads((var / "cache.json").read_text())
+    cache = {}
+    for group, _name, counts in cache_rows:
+        totals = cache.setdefault(group, {"hit": 0, "miss": 0})
+        for outcome, n in counts.items():
+            totals[outcome] += n
+    for totals in cache.values():
+        totals["hit_ratio"] = round(totals["hit"] / ((totals["hit"] + totals["miss"]) or 1), 3)
     summary = {
         "users": args.users,
+        "page_cache": cache,
+        "page_cache_by_page": cache_rows,
         "run_time": args.run_time,
         "wall_seconds": round(elapsed),
         "requests": total["requests"],
@@ -315,6 +332,11 @@ def main():
         f"{checked['status_updates']} status updates and {checked['evidence']} evidence files "
         f"accepted, {len(checked['missing'])} missing afterwards."
     )
+    for group, totals in sorted(cache.items()):
+        print(
+            f"Page cache, {group} pages: {totals['hit']} hits, "
+            f"{totals['miss']} misses ({totals['hit_ratio']:.1%} hits)"
+        )
     print(f"Raw figures: {out / 'load.json'}; logs in {var}")
     failed = summary["failures"] or server_errors or checked["missing"]
     return 1 if failed else 0

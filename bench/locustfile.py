@@ -7,6 +7,7 @@ would be a real conflict, counted as an error. Every write that succeeded is app
 LOAD_RECORD (JSON lines) for bench/load.py to find in the database afterwards.
 """
 
+import collections
 import hashlib
 import itertools
 import json
@@ -19,6 +20,11 @@ from locust import HttpUser, between, events, task
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"]).read())  # noqa: SIM115
 RECORD = open(os.environ["LOAD_RECORD"], "a", buffering=1)  # noqa: SIM115
+# Of every cacheable page read: its X-Page-Cache (hit or miss), by whether its state is one
+# people write to during the run ("written"), not ("unwritten"), or the page shows every
+# state ("national"), and by request name.
+CACHE = collections.defaultdict(collections.Counter)
+WRITTEN = set(PLAN["writable_states"]) | set(PLAN.get("writable_commitments", ()))
 PASSWORD = PLAN["password"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="status-version" value="(\d+)"')
@@ -178,6 +184,23 @@ class CivilSociety(Contributor):
                 response.failure(f"evidence refused: {response.status_code}")
 
 
+@events.request.add_listener
+def _count_cache(name, response=None, context=None, **kwargs):
+    outcome = response is not None and response.headers.get("X-Page-Cache")
+    if not outcome:
+        return
+    url = response.request.url if response.request is not None else ""
+    if "/estados/" not in url and "/compromisos/" not in url:
+        group = "national"  # the home page, the semáforo: every write changes them
+    elif any(f"/{key}/" in url for key in WRITTEN):
+        group = "written"
+    else:
+        group = "unwritten"
+    CACHE[(group, name)][outcome] += 1
+
+
 @events.quitting.add_listener
 def _close(**kwargs):
     RECORD.close()
+    with open(os.environ["LOAD_CACHE"], "w") as out:
+        json.dump([[*key, dict(counts)] for key, counts in CACHE.items()], out)
