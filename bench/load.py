@@ -56,6 +56,18 @@ national_data.load()
 # The writers are the demo's four people; its officials report on any milestone of their
 # state, as a state with a small team allows (State.any_official_may_report).
 State.objects.update(any_official_may_report=True)
+# The demo's unfinished milestones are too few for 12 simulated writers of each role at 120
+# users: each demo person also works in three of the invented states, through a membership
+# of that state's own organisation of their kind (government or civil society).
+from states.models import Organisation
+bench_states = list(State.objects.filter(slug__in=["aguascalientes", "campeche", "colima"]))
+for m in list(Membership.objects.select_related("organisation")):
+    for bench_state in bench_states:
+        Membership.objects.get_or_create(
+            user=m.user, state=bench_state, role=m.role,
+            defaults={"organisation": Organisation.objects.filter(
+                state=bench_state, kind=m.organisation.kind).order_by("pk").first()},
+        )
 User = get_user_model()
 for user in User.objects.all():
     user.set_password(PASSWORD)

@@ -221,7 +221,9 @@ def in_process(repeat):
         captured = []
 
         def keep(sender, template, context, captured=captured, **kwargs):
-            if not captured:  # the page's own template renders first, its includes inside it
+            # The page's own template renders first, its includes inside it; a template the
+            # view renders on its own (a card's SVG) has no request.
+            if not captured and hasattr(context, "request"):
                 captured.append((template.name, context.flatten(), context.request))
 
         signals.template_rendered.connect(keep)
