@@ -262,7 +262,9 @@ def main():
     )
     try:
         wait_healthy(url, serve)
-        print(f"Production mode up at {url}; locust: {args.users} users for {args.run_time}")
+        warmed = warm_up(url, plan)
+        print(f"Production mode up at {url}; {warmed} public pages read once (warm cache)")
+        print(f"Locust: {args.users} users for {args.run_time}")
         started = time.monotonic()
         run(
             [
@@ -352,6 +354,26 @@ def main():
     print(f"Raw figures: {out / 'load.json'}; logs in {var}")
     failed = summary["failures"] or server_errors or checked["missing"]
     return 1 if failed else 0
+
+
+def warm_up(url, plan):
+    """Reads once every public page the readers will ask for, as visitors before the run
+    would have: the run then measures whether the pages of states nobody writes to *stay*
+    cached while others are written, not how many pages are read for the first time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = ["/", "/semaforo/", "/en/semaforo/"]
+    for slug in plan["states"]:
+        paths += [f"/estados/{slug}/", f"/estados/{slug}/?alerta=on&q=transparencia"]
+    paths += [f"/compromisos/{ogp_id}/" for ogp_id in plan["commitments"]]
+
+    def read(path):
+        with urllib.request.urlopen(url + path, timeout=60) as response:  # noqa: S310 (loopback)
+            response.read()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(read, paths))
+    return len(paths)
 
 
 if __name__ == "__main__":

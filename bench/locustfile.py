@@ -105,10 +105,17 @@ class Contributor(HttpUser):
         people = PLAN[self.role]
         self.person = people[slot % len(people)]
         # This user's own milestones: of its state's, officials take the even ones and civil
-        # society the odd ones; users signed in as the same person take every n-th of those.
-        state = PLAN["milestones"][self.person["state"]]
+        # society the odd ones. Several people of a role may work in the same state, and
+        # several users sign in as each of them: user (round r, the k-th of the m people of
+        # its role in that state) takes every (rounds x m)-th milestone from r x m + k, so no
+        # two users ever share one.
+        slug = self.person["state"]
+        here = [i for i, p in enumerate(people) if p["state"] == slug]
+        k, m = here.index(slot % len(people)), len(here)
+        state = PLAN["milestones"][slug]
         ours = state[PLAN["parity"][self.role] :: 2]
-        self.milestones = ours[slot // len(people) :: PLAN["users_per_person"]]
+        rounds = PLAN["users_per_person"]
+        self.milestones = ours[(slot // len(people)) * m + k :: rounds * m]
         if not self.milestones:
             raise RuntimeError("more simulated contributors than milestones to share")
         self.rng = random.Random(slot)

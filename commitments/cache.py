@@ -199,6 +199,64 @@ def commitment_scopes(commitment_ids):
     return scopes
 
 
+# --- Figures kept per state ---------------------------------------------------------------
+#
+# The national pages (home, institution scorecard) are sums over the states, and every write
+# in a state bumps that state's scope (invalidate_commitment_pages names it; a write of wider
+# or unknown reach bumps "global"). So each state's share of a national page's figures is
+# kept apart, under the versions of "global" and of that state, exactly as that state's own
+# pages are: a write in Jalisco drops the national pages and Jalisco's share, and the next
+# national page recomputes Jalisco's share alone (one state's rows, not 32), reading the
+# other 31 from the cache. The figures are the same either way; only what is computed again
+# differs.
+
+
+def _versions(keys, found):
+    """The versions of the scope `keys` from `found` (a get_many of them), a fresh one added
+    for each missing (never bumped, or evicted): never one a page was stored with, or the one
+    another request just added. Returns (versions, keys added)."""
+    added = []
+    for missing in (k for k in keys if k not in found):
+        fresh = _first_version()
+        if cache.add(missing, fresh, timeout=None):
+            found[missing] = fresh
+            added.append(missing)
+        else:
+            found[missing] = cache.get(missing)
+    return tuple(found.get(k) for k in keys), added
+
+
+def per_state(name, states, compute, *, today):
+    """{state pk: value} for `states` (State rows: pk and slug), each value compute()d for
+    the states whose kept value is missing or stale (compute(list of pks) -> {pk: value},
+    one call for all of them), the others read from the cache: one round trip to read, one
+    to store. `name` names the figures; `today` is part of their key (days overdue)."""
+    if not settings.PUBLIC_FIGURES_CACHE or not states:
+        return compute([s.pk for s in states])
+    scope_keys = {s.pk: version_key(state_scope(s.slug)) for s in states}
+    entry_keys = {s.pk: f"figures:{name}:{s.pk}:{today.isoformat()}" for s in states}
+    found = cache.get_many([VERSION_KEY, *scope_keys.values(), *entry_keys.values()])
+    values, missing = {}, []
+    for state in states:
+        versions, _added = _versions([VERSION_KEY, scope_keys[state.pk]], found)
+        kept = found.get(entry_keys[state.pk])
+        if kept is not None and kept[0] == versions:
+            values[state.pk] = kept[1]
+        else:
+            missing.append((state.pk, versions))
+    if missing:
+        computed = compute([pk for pk, _versions in missing])
+        store = {}
+        for pk, versions in missing:
+            values[pk] = computed.get(pk)
+            if None not in versions:
+                # Stored with the versions read before computing: a write meanwhile has
+                # bumped them, so what it changed is not kept past it.
+                store[entry_keys[pk]] = (versions, values[pk])
+        cache.set_many(store, PAGE_TTL)
+    return values
+
+
 def invalidate_commitment_pages(*commitments):
     """The pages that show these commitments (instances or ids; commitment_scopes) are dropped
     once the current transaction commits. Their scopes are read in the transaction, once per
@@ -420,17 +478,7 @@ class PublicPageCacheMiddleware:
         keys = [version_key(s) for s in scopes]
         key = _page_key(request, query)
         found = cache.get_many([*keys, key])
-        added = []
-        for missing in (k for k in keys if k not in found):
-            # Never bumped, or evicted: a fresh version, never one a page was stored with
-            # (or the one another request just added).
-            fresh = _first_version()
-            if cache.add(missing, fresh, timeout=None):
-                found[missing] = fresh
-                added.append(missing)
-            else:
-                found[missing] = cache.get(missing)
-        versions = tuple(found.get(k) for k in keys)
+        versions, added = _versions(keys, found)
         hit = found.get(key)
         if hit is not None and hit[0] == versions:
             response = HttpResponse(hit[1])

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from states.models import Organisation, State
 
-from . import demo_marks, filtering, permissions, rules
+from . import cache, demo_marks, filtering, permissions, rules
 from .models import (
     ActionPlan,
     Commitment,
@@ -106,19 +106,19 @@ def _moved_counts(prefix):
     }
 
 
-def _reschedule_times(rows, path, *, key=lambda row: row.pk, **where):
+def _reschedule_times(rows, *paths, key=lambda row: row.pk, **where):
     """Sets on each row how many times due dates moved (Reschedule rows) and how many of those
-    moves came after the date had passed, for the group `path` leads to from a Reschedule
-    (e.g. "milestone__commitment__action_plan__state"), the group's id being key(row). One
-    query grouped by `path`, apart from the milestone counts: as a correlated subquery of
-    theirs it was evaluated once per milestone joined, not per group (3.4 s for the home page
-    of national data with the demo's reschedules)."""
+    moves came after the date had passed, for the group `paths` lead to from a Reschedule
+    (e.g. "milestone__commitment__action_plan__state"), the group's id being key(row) (a
+    tuple of ids for several paths). One query grouped by `paths`, apart from the milestone
+    counts: as a correlated subquery of theirs it was evaluated once per milestone joined, not
+    per group (3.4 s for the home page of national data with the demo's reschedules)."""
     counts = {
-        group: (n, after)
-        for group, n, after in Reschedule.objects.filter(**where)
-        .values(path)
+        group[0] if len(paths) == 1 else tuple(group): (n, after)
+        for *group, n, after in Reschedule.objects.filter(**where)
+        .values(*paths)
         .annotate(n=Count("id"), after=Count("id", filter=Q(after_due=True)))
-        .values_list(path, "n", "after")
+        .values_list(*paths, "n", "after")
         .order_by()
     }
     for row in rows:
@@ -185,22 +185,25 @@ STATE_PATH = "milestone__commitment__action_plan__state"
 
 
 def states_overview(*, today):
-    """Active states with their counts, light and last activity, for the home page."""
+    """Active states with their counts, light and last activity, for the home page. Each
+    state's row is kept apart under that state's version (cache.per_state): after a write,
+    only the written state's row is computed again."""
+    states = list(State.objects.active().order_by("name").only("pk", "slug"))
+    rows = cache.per_state("states", states, lambda pks: _state_rows(pks, today), today=today)
+    return _with_group_light([rows[s.pk] for s in states])
+
+
+def _state_rows(pks, today):
+    """{pk: the state annotated with its counts} for the states `pks`: two queries."""
     prefix = "action_plans__commitments__milestones__"
-    states = (
-        State.objects.active()
-        .annotate(
-            commitment_count=Count("action_plans__commitments", distinct=True),
-            demo_commitment_count=demo_marks.demo_count("action_plans__commitments__"),
-            last_activity_at=Max(f"{prefix}last_activity_at"),
-            **_milestone_counts(prefix, today),
-        )
-        .order_by("name")
+    states = State.objects.filter(pk__in=pks).annotate(
+        commitment_count=Count("action_plans__commitments", distinct=True),
+        demo_commitment_count=demo_marks.demo_count("action_plans__commitments__"),
+        last_activity_at=Max(f"{prefix}last_activity_at"),
+        **_milestone_counts(prefix, today),
     )
-    rows = _reschedule_times(
-        list(states), STATE_PATH, **{f"{STATE_PATH}__in": State.objects.active()}
-    )
-    return _with_group_light(rows)
+    rows = _reschedule_times(list(states), STATE_PATH, **{f"{STATE_PATH}__in": pks})
+    return {row.pk: row for row in rows}
 
 
 GROUP_KEYS = (
@@ -501,8 +504,16 @@ def plan_timelines(*, plans, today):
 
 def institution_scorecard(*, today, state=None):
     """Lead institutions ranked from the most behind (institution_rank). A commitment with
-    several leads counts for each of them."""
-    plans = {"state__is_active": True} if state is None else {"state": state}
+    several leads counts for each of them; an institution leading commitments of several
+    states counts them all. Each state's share (the figures of its commitments' leads) is
+    kept apart under that state's version (cache.per_state)."""
+    if state is None:
+        states = list(State.objects.filter(is_active=True).only("pk", "slug"))
+    else:
+        states = [state]
+    shares = cache.per_state(
+        "scorecard", states, lambda pks: _scorecard_shares(pks, today), today=today
+    )
     sums = [
         "commitment_count",
         "demo_commitment_count",
@@ -510,11 +521,8 @@ def institution_scorecard(*, today, state=None):
         *RESCHEDULE_KEYS,
     ]
     by_pk = {}
-    for relation, lead in (
-        ("led_commitments", "lead_institution"),
-        ("co_led_commitments", "co_lead_institutions"),
-    ):
-        for row in _scorecard_rows(relation, lead, plans, today):
+    for share in shares.values():
+        for row in share or ():
             first = by_pk.setdefault(row.pk, row)
             if first is not row:  # leads some commitments first and co-leads others
                 for key in sums:
@@ -562,14 +570,30 @@ def with_ranking_history(rows, *, kind, today):
     return rows
 
 
-def _scorecard_rows(relation, lead, plans, today):
+def _scorecard_shares(pks, today):
+    """{state pk: [institution rows]} for the states `pks`: each row an institution with the
+    counts of the commitments of that state's plans it leads (one row) or co-leads (another).
+    Four queries, whatever the number of states."""
+    shares = {pk: [] for pk in pks}
+    for relation, lead in (
+        ("led_commitments", "lead_institution"),
+        ("co_led_commitments", "co_lead_institutions"),
+    ):
+        for row in _scorecard_rows(relation, lead, pks, today):
+            shares[row.plan_state].append(row)
+    return shares
+
+
+def _scorecard_rows(relation, lead, pks, today):
     prefix = f"{relation}__milestones__"
+    plan_state = f"{relation}__action_plan__state"
     # One filter() call, so the annotations run over the same join: a second join would
     # repeat each milestone once per commitment, and the days moved would be summed again.
-    where = {f"{relation}__action_plan__{k}": v for k, v in plans.items()}
+    # Grouped by institution and the state of the plans (plan_state).
     rows = list(
-        Organisation.objects.filter(**where)
+        Organisation.objects.filter(**{f"{plan_state}__in": pks})
         .select_related("state")
+        .annotate(plan_state=F(plan_state))
         .annotate(
             commitment_count=Count(relation, distinct=True),
             demo_commitment_count=demo_marks.demo_count(f"{relation}__"),
@@ -580,7 +604,9 @@ def _scorecard_rows(relation, lead, plans, today):
     return _reschedule_times(
         rows,
         f"milestone__commitment__{lead}",
-        **{f"milestone__commitment__action_plan__{k}": v for k, v in plans.items()},
+        STATE_PATH,
+        key=lambda row: (row.pk, row.plan_state),
+        **{f"{STATE_PATH}__in": pks},
     )
 
 

@@ -350,6 +350,10 @@ CELERY_BEAT_SCHEDULE = {
 # Public pages are cached until any data they show changes (commitments.cache); turning it
 # off is only useful to measure what the cache buys (bench/public_pages.py).
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
+# Each state's share of the national pages' figures, kept under that state's version
+# (commitments.cache.per_state): a national page after a write computes the written state's
+# share alone. Used with or without the page cache (signed-in visitors skip the page cache).
+PUBLIC_FIGURES_CACHE = env_bool("PUBLIC_FIGURES_CACHE", True)
 
 # Public read API (api/): anyone may read, from any origin, within a rate per client address.
 REST_FRAMEWORK = {
