@@ -128,19 +128,21 @@ print(json.dumps({
 """
 
 
-def wait_healthy(url, serve, timeout=120):
+def wait_healthy(url, serve, timeout=300):
     deadline = time.monotonic() + timeout
+    health = None
     while time.monotonic() < deadline:
         if serve.poll() is not None:
             raise SystemExit("bin/serve stopped during start; see its log")
         try:
             with urllib.request.urlopen(url + "/healthz/", timeout=5) as response:  # noqa: S310
-                if json.load(response)["status"] == "ok":
+                health = json.load(response)
+                if health["status"] == "ok":
                     return
         except OSError:
             pass
         time.sleep(1)
-    raise SystemExit("the site did not become healthy")
+    raise SystemExit(f"the site did not become healthy: {health}")
 
 
 def percentile(response_times, fraction):

@@ -11,7 +11,9 @@ wrk, first with the public page cache on, then off (PUBLIC_PAGE_CACHE=false) to 
 cache buys. Then, in this process, each page uncached through Django's test client: its SQL
 queries, its time, and the time of its *render floor*: the same template rendered again from
 the context the view built, whose query sets are already evaluated (what is left once the data
-is in memory is rendering). Not a test: the figures go into README.md ("Benchmarks").
+is in memory is rendering); and for the pages summing every state's share of their figures
+(each share kept apart, commitments.cache.per_state), their time after a write in one state
+and with no share kept. Not a test: the figures go into README.md ("Benchmarks").
 """
 
 import argparse
@@ -43,6 +45,10 @@ PAGES = {
     "upcoming deadlines": "/proximos-vencimientos/",
     "open data": "/datos/",
 }
+
+
+# Pages whose figures are sums of every state's share, each share kept apart.
+SHARED_BY_STATES = ("home", "institutions")
 
 
 def run(cmd, **kwargs):
@@ -189,6 +195,15 @@ def main():
             f"| {name} | {f['queries']} | {f['ms']:.1f} ms | {f['floor_ms']:.1f} ms "
             f"| {f['floor_ms'] / f['ms']:.2f} |"
         )
+    print("\nIn process, cache off: pages summing every state's share of their figures")
+    print("| page | every share kept | one state's share written | no share kept |")
+    print("|---|---|---|---|")
+    for name in SHARED_BY_STATES:
+        f = floor[name]
+        print(
+            f"| {name} | {f['ms']:.1f} ms | {f['one_state_written_ms']:.1f} ms "
+            f"| {f['no_share_kept_ms']:.1f} ms |"
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / f"public_pages-x{args.scale}.json").write_text(
@@ -245,7 +260,34 @@ def in_process(repeat):
             with CaptureQueriesContext(connection) as floor_queries:
                 template.render(context, request)
             floors.append(time.perf_counter() - started)
+        if name in SHARED_BY_STATES:
+            # Each state's share of these pages' figures is kept (commitments.cache.per_state):
+            # what a write in one state costs the next view (that state's share computed
+            # again), and the page with no share kept at all.
+            from django.test import override_settings
+
+            from commitments import cache
+
+            written = []
+            for _ in range(repeat):
+                cache.bump_now([cache.state_scope("jalisco")])
+                started = time.perf_counter()
+                client.get(path)
+                written.append(time.perf_counter() - started)
+            with override_settings(PUBLIC_FIGURES_CACHE=False):
+                fresh = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    client.get(path)
+                    fresh.append(time.perf_counter() - started)
+            shares = {
+                "one_state_written_ms": statistics.median(written) * 1000,
+                "no_share_kept_ms": statistics.median(fresh) * 1000,
+            }
+        else:
+            shares = {}
         results[name] = {
+            **shares,
             "queries": len(queries),
             "ms": statistics.median(times) * 1000,
             "floor_ms": statistics.median(floors) * 1000,

@@ -857,18 +857,55 @@ RED_GROUPS = {
 }
 
 
-def red_milestones_grouped(*, state=None, by="estado"):
+def red_milestones_grouped(*, state=None, by="estado", today=None):
     """The red milestones of the active states grouped `by` (RED_GROUPS), each group the
-    longest overdue first: a queryset to paginate (with_lateness on each page), and each
-    group's whole count by its id (one query)."""
+    longest overdue first: what to paginate (with_lateness on each page), and each group's
+    whole count by its id. By state, with `today`, the counts are the red counts of the
+    states' rows (states_overview, each kept under its state's version) and a page reads only
+    the states it shows (RedByState); otherwise a queryset, and one query for the counts."""
     name, key = RED_GROUPS[by]
-    milestones = (
+    milestones = _moves_of(
         _red(state)
         .select_related("commitment__action_plan__state", "commitment__lead_institution")
         .order_by(name, key, *_LONGEST_OVERDUE)
     )
+    if by == "estado" and today is not None:
+        rows = states_overview(today=today)
+        if state is not None:
+            rows = [row for row in rows if row.pk == state.pk]
+        grouped = RedByState(milestones, [(row.pk, row.red_count) for row in rows])
+        return grouped, dict(grouped.counts)
     counts = dict(_red(state).order_by().values_list(key).annotate(n=Count("pk")))
-    return _moves_of(milestones), counts
+    return milestones, counts
+
+
+class RedByState:
+    """Red milestones ordered by state (by name), as a Paginator reads them: the count is
+    the sum of the states' red counts, and a slice reads only the states whose milestones it
+    holds, not every red milestone of the country sorted to find a page of them."""
+
+    def __init__(self, milestones, counts):
+        self.queryset = milestones  # every one, for what is asked of them all (demo marks)
+        self.counts = [(pk, n) for pk, n in counts if n]
+
+    def count(self):
+        return sum(n for _pk, n in self.counts)
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, part):
+        start, stop = part.start or 0, part.stop
+        covered, first, offset = [], None, 0
+        for pk, n in self.counts:
+            if offset < stop and offset + n > start:
+                covered.append(pk)
+                first = offset if first is None else first
+            offset += n
+        if not covered:
+            return []
+        here = self.queryset.filter(commitment__action_plan__state__in=covered)
+        return list(here[start - first : stop - first])
 
 
 # Deadline watch: the windows a reader may choose, in days (the first is the default).

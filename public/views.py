@@ -326,7 +326,7 @@ def semaforo(request):
     states = list(State.objects.active())
     state = _selected_state(request, states)
     by = "institucion" if request.GET.get("agrupar") == "institucion" else "estado"
-    milestones, counts = selectors.red_milestones_grouped(state=state, by=by)
+    milestones, counts = selectors.red_milestones_grouped(state=state, by=by, today=today)
     page = _page_of(request, milestones, SEMAFORO_PAGE_SIZE)
     rows = selectors.with_lateness(list(page.object_list), today=today)
     groups = []
@@ -349,7 +349,7 @@ def semaforo(request):
         "group_by": by,
         "now": timezone.now(),
         "today": today,
-        "shows_demo": demo_marks.includes_demo(milestones, late),
+        "shows_demo": demo_marks.includes_demo(getattr(milestones, "queryset", milestones), late),
     }
     return render(request, "public/semaforo.html", context)
 

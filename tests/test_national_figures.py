@@ -144,3 +144,19 @@ def test_an_institution_leading_in_two_states_counts_both(demo, settings):
     led = Milestone.objects.filter(commitment__lead_institution=lead)
     assert row.milestone_count == led.count()
     assert _scorecard() == _fresh(settings, _scorecard)
+
+
+def test_the_semaforo_pages_by_state_as_the_whole_sorted_list(demo):
+    grouped, counts = selectors.red_milestones_grouped(today=TODAY)
+    whole, whole_counts = selectors.red_milestones_grouped()  # every red milestone, sorted
+    everything = [m.pk for m in whole]
+    assert counts == whole_counts and len(counts) == 2  # red in both states
+    assert grouped.count() == len(everything) > 3
+    for size in (1, 2, 3, 5, len(everything)):
+        for start in range(0, len(everything) + 1, size):
+            page = [m.pk for m in grouped[start : start + size]]
+            assert page == everything[start : start + size], (start, size)
+    gto = State.objects.get(slug="guanajuato")
+    one, one_counts = selectors.red_milestones_grouped(today=TODAY, state=gto)
+    only, only_counts = selectors.red_milestones_grouped(state=gto)
+    assert [m.pk for m in one[0:1000]] == [m.pk for m in only] and one_counts == only_counts
