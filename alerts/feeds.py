@@ -246,11 +246,15 @@ class RecentlyOverdueFeed(Feed):
         return f"{url}?estado={state.slug}" if state else url
 
     def items(self, state):
+        # The newest entries (selectors.FEED_LENGTH, as the other feeds), not every milestone
+        # overdue in 30 days: a state that let a whole plan fall due would make a feed of
+        # thousands. The page /recien-vencidos/ lists them all, a page at a time.
         today = timezone.localdate()
-        overdue, _stale = commitment_selectors.recently_overdue(
+        overdue, _stale = commitment_selectors.recently_overdue_querysets(
             today=today, days=self.DAYS, state=state
         )
-        return overdue
+        newest = list(overdue[: selectors.FEED_LENGTH])
+        return commitment_selectors.with_lateness(newest, today=today)
 
     def item_title(self, m):
         return _("Overdue: %(milestone)s (due %(date)s)") % {

@@ -242,3 +242,26 @@ def test_recently_overdue_a_page_at_a_time_and_the_quiet_ones_bounded(client, db
     assert "120 milestones without activity" in html
     assert len(re.findall(r"Hito callado \d{4}", html)) == views.DEADLINE_PAGE_SIZE
     assert "The 100 that went quiet most recently are listed here, of 120." in html
+
+
+def test_the_recently_overdue_feed_holds_the_newest_entries(client, db):
+    from xml.etree import ElementTree as ET
+
+    from django.utils import timezone
+
+    from alerts.selectors import FEED_LENGTH
+
+    today = timezone.localdate()
+    _deadline_state(
+        due=lambda n: today - dt.timedelta(days=1 + n % 25), signal=Light.RED, count=130
+    )
+    atom = "{http://www.w3.org/2005/Atom}"
+    for url in ("/recien-vencidos/feed/", "/estados/estado-plazos/recien-vencidos/feed/"):
+        root = ET.fromstring(client.get(url).content)  # noqa: S314 (our own feed)
+        updated = [e.find(f"{atom}updated").text for e in root.findall(f"{atom}entry")]
+        assert len(updated) == FEED_LENGTH < 130, url
+        # The newest: every entry left out fell due no later than the last one kept.
+        newest = sorted((today - dt.timedelta(days=1 + n % 25) for n in range(130)), reverse=True)
+        last_kept = newest[FEED_LENGTH - 1] + dt.timedelta(days=1)  # dated the midnight after
+        assert min(updated).startswith(str(last_kept)), url
+        assert updated == sorted(updated, reverse=True), url
