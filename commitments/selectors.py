@@ -657,11 +657,16 @@ def institution_page(*, slug, today):
     )
 
 
-def commitment_detail(*, ogp_id, today, milestones_with=None):
-    """One commitment with its counts and light, its milestones, their evidence (with a link's
+def commitment_detail(*, ogp_id, today, milestones_with=None, milestones=(0, None)):
+    """One commitment with its counts and light, its milestones (.milestones_shown: those
+    from `milestones`[0] to before [1], in order: a page of them), their evidence (with a link's
     archived copy), history and light changes. `milestones_with`, if given, takes the
     milestones' queryset and returns it with more (annotations of a higher app's rows, read in
-    the same query)."""
+    the same query). What the page says of all its milestones is annotated, whichever are
+    read: their counts (commitments_with_counts) and the moves of their due dates (.moves:
+    how many moves, how many after the date had passed, how many milestones moved, and the
+    days their due dates moved against the original plan)."""
+    first, last = milestones
     evidence = Evidence.objects.select_related("organisation", "submitted_by", "archive").order_by(
         "submitted_at", "pk"
     )
@@ -673,7 +678,7 @@ def commitment_detail(*, ogp_id, today, milestones_with=None):
         "-created_at", "-id"
     )
     reschedules = Reschedule.objects.select_related("organisation").order_by("created_at", "id")
-    milestones = Milestone.objects.order_by("number").prefetch_related(
+    shown = Milestone.objects.order_by("number").prefetch_related(
         Prefetch("evidence", queryset=evidence),
         Prefetch("status_updates", queryset=history),
         Prefetch("reschedules", queryset=reschedules),
@@ -690,12 +695,35 @@ def commitment_detail(*, ogp_id, today, milestones_with=None):
         Prefetch("disputes", queryset=dispute_thread()),
     )
     if milestones_with is not None:
-        milestones = milestones_with(milestones)
+        shown = milestones_with(shown)
+    moves = Reschedule.objects.filter(milestone__commitment__ogp_id=ogp_id).order_by()
+
+    def count(queryset, counted="id"):
+        # Of the constant ogp_id: run once (an InitPlan), in the commitment's query.
+        total = queryset.values("milestone__commitment").annotate(n=Count(counted, distinct=True))
+        return Coalesce(Subquery(total.values("n")[:1]), 0)
+
     commitment = (
         commitments_with_counts(today=today)
+        .annotate(
+            moves_count=count(moves),
+            moves_after_due_count=count(moves.filter(after_due=True)),
+            moved_milestone_count=count(moves, "milestone"),
+        )
         .select_related("action_plan__state", "lead_institution", "municipality")
-        .prefetch_related(Prefetch("milestones", queryset=milestones))
+        # A slice of a prefetch is read into a list of its own (.milestones_shown).
+        .prefetch_related(
+            Prefetch("milestones", queryset=shown[first:last], to_attr="milestones_shown")
+        )
         .get(ogp_id=ogp_id, action_plan__state__is_active=True)
+    )
+    days = commitment.rescheduled_by.days if commitment.rescheduled_by is not None else 0
+    commitment.moves = SimpleNamespace(
+        reschedule_count=commitment.moves_count,
+        rescheduled_after_due_count=commitment.moves_after_due_count,
+        rescheduled_milestone_count=commitment.moved_milestone_count,
+        rescheduled_days=days,
+        **_later_or_earlier(days),
     )
     _prefetch_institutions(commitment)
     return commitment
@@ -781,22 +809,6 @@ def with_lateness(milestones, *, today):
                 m.reschedule_list[0].old_precision if m.reschedule_list else m.due_precision
             )
     return milestones
-
-
-def moves_of_milestones(milestones):
-    """The moved goalposts of a list of milestones passed through with_lateness (with their
-    reschedules prefetched): how many moves, how many after the date had passed, how many
-    milestones moved, and the days their due dates moved against the original plan."""
-    days = sum(m.days_moved for m in milestones)
-    return SimpleNamespace(
-        reschedule_count=sum(m.reschedule_count for m in milestones),
-        rescheduled_after_due_count=sum(
-            sum(1 for r in m.reschedule_list if r.after_due) for m in milestones
-        ),
-        rescheduled_milestone_count=sum(1 for m in milestones if m.reschedule_count),
-        rescheduled_days=days,
-        **_later_or_earlier(days),
-    )
 
 
 def _moves_of(queryset):

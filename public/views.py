@@ -66,6 +66,10 @@ def _deadline_params(windows):
     )
 
 
+# A commitment's milestones a page at a time: real plans have a handful, an import may give
+# one thousands.
+MILESTONE_PAGE_SIZE = 100
+COMMITMENT_PAGE_PARAMS = (("pagina", cache.page_number),)
 RECENT_PARAMS = _deadline_params(selectors.RECENT_WINDOWS)
 UPCOMING_PARAMS = _deadline_params(selectors.UPCOMING_WINDOWS)
 
@@ -286,32 +290,50 @@ def institution_detail(request, slug):
     return render(request, "public/institution.html", context)
 
 
-@cached_public_page(scopes=cache.commitment_of_url)
+@cached_public_page(scopes=cache.commitment_of_url, params=COMMITMENT_PAGE_PARAMS)
 def commitment_detail(request, ogp_id):
     today = timezone.localdate()
-    try:
+    # Normalised for the cache (cache.page_number); a signed-in visitor's is read as sent.
+    value = request.GET.get("pagina", "")
+    number = int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else 1
+    number = max(number, 1)
+
+    def read(number):
         # The filed information requests ride on the milestones' query (the page's budget).
-        commitment = selectors.commitment_detail(
-            ogp_id=ogp_id, today=today, milestones_with=request_rules.with_filed
+        first = (number - 1) * MILESTONE_PAGE_SIZE
+        return selectors.commitment_detail(
+            ogp_id=ogp_id,
+            today=today,
+            milestones_with=request_rules.with_filed,
+            milestones=(first, first + MILESTONE_PAGE_SIZE),
         )
+
+    try:
+        commitment = read(number)
+        last = max(1, -(-commitment.milestone_count // MILESTONE_PAGE_SIZE))
+        if number > last:  # a page past the last shows the last, not stored
+            cache.dont_store(request)
+            number = last
+            commitment = read(number)
     except Commitment.DoesNotExist:
         raise Http404 from None
-    milestones = selectors.with_lateness(list(commitment.milestones.all()), today=today)
+    milestones = selectors.with_lateness(commitment.milestones_shown, today=today)
     for m in milestones:
         m.history_items = selectors.milestone_history(m)
         m.information_requests_shown = request_rules.public_entries(m, today=today)
-    done = sum(1 for m in milestones if m.status == "completed")
+    # The page's figures are of every milestone, not only of those on this page.
+    progress = commitment.average_progress
     context = {
         "commitment": commitment,
         "state": commitment.action_plan.state,
         "milestones": milestones,
-        "completed_count": done,
-        "average_progress": round(sum(m.progress for m in milestones) / len(milestones))
-        if milestones
-        else 0,
+        "milestone_count": commitment.milestone_count,
+        "page": Paginator(range(commitment.milestone_count), MILESTONE_PAGE_SIZE).page(number),
+        "completed_count": commitment.completed_count,
+        "average_progress": round(progress) if progress is not None else 0,
         "light": commitment.light,
         "reason": selectors.commitment_reason(commitment),
-        "moves": selectors.moves_of_milestones(milestones),
+        "moves": commitment.moves,
         "today": today,
         "card": cards.commitment(commitment, today=today),
         "shows_demo": demo_marks.is_demo(commitment),

@@ -265,3 +265,62 @@ def test_the_recently_overdue_feed_holds_the_newest_entries(client, db):
         last_kept = newest[FEED_LENGTH - 1] + dt.timedelta(days=1)  # dated the midnight after
         assert min(updated).startswith(str(last_kept)), url
         assert updated == sorted(updated, reverse=True), url
+
+
+def test_a_commitment_shows_its_milestones_a_page_at_a_time(client, db):
+    from commitments.models import Reschedule
+
+    state = f.state(name="Estado Hitos", slug="estado-hitos")
+    commitment = f.commitment(f.action_plan(state), f.organisation(state, name="Delta"))
+    Milestone.objects.bulk_create(
+        Milestone(
+            commitment=commitment,
+            number=n,
+            title=f"Hito largo {n:04d}",
+            starts_on=dt.date(2024, 1, 1),
+            due_on=dt.date(2030, 1, 1),
+            # Figures of milestones beyond the first page: completed, moved.
+            status=Milestone.Status.COMPLETED if n > 200 else Milestone.Status.IN_PROGRESS,
+            completed_on=dt.date(2025, 1, 1) if n > 200 else None,
+            progress=100 if n > 200 else 0,
+            original_due_on=dt.date(2029, 12, 31) if n == 150 else None,
+            last_activity_at=NOW,
+            signal=Light.GREEN,
+            signal_since=NOW,
+            next_check_at=NOW + dt.timedelta(days=365),
+        )
+        for n in range(1, 231)
+    )
+    moved = Milestone.objects.get(commitment=commitment, number=150)
+    Reschedule.objects.create(
+        milestone=moved,
+        old_due_on=dt.date(2029, 12, 31),
+        new_due_on=dt.date(2030, 1, 1),
+        after_due=False,
+        note="Prueba",
+        created_at=NOW,
+    )
+    url = f"/en/compromisos/{commitment.ogp_id}/"
+
+    def numbers(html):
+        return [int(n) for n in re.findall(r"Hito largo (\d{4})", html)]
+
+    pages = [client.get(url).content.decode()]
+    pages += [client.get(f"{url}?pagina={n}").content.decode() for n in (2, 3)]
+    assert [len(numbers(p)) for p in pages] == [views.MILESTONE_PAGE_SIZE, 100, 30]
+    assert sum((numbers(p) for p in pages), []) == list(range(1, 231))
+    for page in pages:  # the figures are of all 230, on every page
+        assert "30 of 230 milestones completed" in page
+        assert "Progress 13 %" in page
+        assert "Due dates moved: 1 time, 1 day later than the original plan" in page  # no. 150
+    assert "Milestones 1 to 100 of 230." in pages[0]
+    assert 'href="?pagina=2"' in pages[0] and "Page 3 of 3" in pages[2]
+    # A page past the last shows the last, and is not stored.
+    past = f"{url}?pagina=9"
+    assert numbers(client.get(past).content.decode()) == numbers(pages[2])
+    with CaptureQueriesContext(connection) as queries:
+        client.get(past)
+    assert len(queries) > 0
+    # A commitment of a handful of milestones has no pages.
+    small = f.commitment(commitment.action_plan, commitment.lead_institution)
+    assert "Page 1 of" not in client.get(f"/en/compromisos/{small.ogp_id}/").content.decode()
