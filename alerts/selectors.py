@@ -120,12 +120,14 @@ def feed_entries(*, state=None, commitment=None, limit=FEED_LENGTH):
         .select_related(related, "organisation")
         .order_by("-created_at", "-id")[:limit]
     )
-    # Each move's light change: recorded at the moment of the move, with its cause.
+    # Each move's light change: recorded at the moment of the move, with its cause. Of the
+    # moves' milestones only: a revised plan moves many at one moment, more than are read.
     caused = {
         (t.milestone_id, t.recorded_at): t
         for t in Transition.objects.filter(
             **where,
             cause=Transition.Cause.RESCHEDULE,
+            milestone_id__in={r.milestone_id for r in moves},
             recorded_at__in={r.created_at for r in moves},
         )
     }
