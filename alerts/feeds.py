@@ -4,7 +4,8 @@ Contributors' words (titles, notes, descriptions) are text, never HTML a reader 
 (`<summary type="text">`). The feed names its author (the site) and each entry the
 organisation behind it, never a person. Feed and entry ids are built from SITE_URL alone,
 so they stay the same whatever host a request came through. Each entry links to its element
-on the commitment's page (`#transition-N`, `#evidence-N`, `#status-N`).
+on the commitment's page (`#transition-N`, `#evidence-N`, `#status-N`, `#reschedule-N`,
+`#dispute-N`), on the page of it that lists the milestone (`?pagina=`).
 """
 
 from django.conf import settings
@@ -27,6 +28,13 @@ from . import describe, selectors
 def _milestone_name(milestone):
     name = f"{milestone.commitment.ogp_id}.{milestone.number} {milestone.title}"
     return demo_marks.marked(name, milestone.commitment)
+
+
+def _on_its_page(milestone, fragment, page):
+    """A link to `fragment` of the commitment's page, on the page of it that lists
+    `milestone` (selectors.commitment_page): a commitment's milestones are paged."""
+    url = milestone.commitment.get_absolute_url()
+    return f"{url}?pagina={page}#{fragment}" if page > 1 else f"{url}#{fragment}"
 
 
 def _site_url():
@@ -55,7 +63,11 @@ class _TrackerFeed(Feed):
         return _site_url() + "/"
 
     def items(self, obj):
-        return selectors.feed_entries(**{self.subject: obj})
+        entries = selectors.feed_entries(**{self.subject: obj})
+        pages = commitment_selectors.commitment_pages({e.obj.milestone.pk for e in entries})
+        for entry in entries:
+            entry.obj.milestone.commitment_page = pages.get(entry.obj.milestone.pk, 1)
+        return entries
 
     def item_title(self, entry):
         obj = entry.obj
@@ -142,7 +154,8 @@ class _TrackerFeed(Feed):
 
     def item_link(self, entry):
         # Entries share their commitment's page; the fragment keeps each link distinct.
-        return f"{entry.obj.milestone.commitment.get_absolute_url()}#{entry.guid}"
+        milestone = entry.obj.milestone
+        return _on_its_page(milestone, entry.guid, milestone.commitment_page)
 
     def item_guid(self, entry):
         return f"{_site_url()}/{entry.guid}"
@@ -253,7 +266,7 @@ class RecentlyOverdueFeed(Feed):
         overdue, _stale = commitment_selectors.recently_overdue_querysets(
             today=today, days=self.DAYS, state=state
         )
-        newest = list(overdue[: selectors.FEED_LENGTH])
+        newest = list(commitment_selectors.with_commitment_page(overdue)[: selectors.FEED_LENGTH])
         return commitment_selectors.with_lateness(newest, today=today)
 
     def item_title(self, m):
@@ -273,7 +286,7 @@ class RecentlyOverdueFeed(Feed):
         )
 
     def item_link(self, m):
-        return f"{m.commitment.get_absolute_url()}#hito-{m.number}"
+        return _on_its_page(m, f"hito-{m.number}", commitment_selectors.commitment_page(m))
 
     def item_guid(self, m):
         return f"{_site_url()}/hitos/{m.pk}/vencido/{m.due_on.isoformat()}"

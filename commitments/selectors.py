@@ -657,6 +657,38 @@ def institution_page(*, slug, today):
     )
 
 
+# A commitment's milestones its page shows at a time (public.views.commitment_detail); known
+# here so that a link to a milestone (the feeds) can name the page that lists it.
+MILESTONE_PAGE_SIZE = 100
+
+
+def with_commitment_page(queryset):
+    """Milestones annotated with how many of their commitment's come before them (by number),
+    a correlated count each on the (commitment, number) unique index: commitment_page then
+    says which page of their commitment's page lists them, for a link to land on it."""
+    before = (
+        Milestone.objects.filter(
+            commitment_id=OuterRef("commitment_id"), number__lt=OuterRef("number")
+        )
+        .order_by()
+        .values("commitment_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return queryset.annotate(milestones_before=Coalesce(Subquery(before[:1]), 0))
+
+
+def commitment_page(milestone):
+    """The page of its commitment's page that lists `milestone` (with_commitment_page), from 1."""
+    return milestone.milestones_before // MILESTONE_PAGE_SIZE + 1
+
+
+def commitment_pages(milestone_ids):
+    """{milestone id: commitment_page} of the milestones `milestone_ids`, in one query."""
+    rows = with_commitment_page(Milestone.objects.filter(pk__in=milestone_ids))
+    return {m.pk: commitment_page(m) for m in rows.only("pk", "commitment_id", "number")}
+
+
 def commitment_detail(*, ogp_id, today, milestones_with=None, milestones=(0, None)):
     """One commitment with its counts and light, its milestones (.milestones_shown: those
     from `milestones`[0] to before [1], in order: a page of them), their evidence (with a link's
@@ -665,7 +697,11 @@ def commitment_detail(*, ogp_id, today, milestones_with=None, milestones=(0, Non
     the same query). What the page says of all its milestones is annotated, whichever are
     read: their counts (commitments_with_counts) and the moves of their due dates (.moves:
     how many moves, how many after the date had passed, how many milestones moved, and the
-    days their due dates moved against the original plan)."""
+    days their due dates moved against the original plan).
+
+    Each milestone shown has its evidence and history whole: they grow with that milestone's
+    own activity (its reports, evidence and light changes), not with the number of
+    milestones, commitments or states, and they are its public record."""
     first, last = milestones
     evidence = Evidence.objects.select_related("organisation", "submitted_by", "archive").order_by(
         "submitted_at", "pk"

@@ -67,8 +67,8 @@ def _deadline_params(windows):
 
 
 # A commitment's milestones a page at a time: real plans have a handful, an import may give
-# one thousands.
-MILESTONE_PAGE_SIZE = 100
+# one thousands. The feeds' links name the page that lists a milestone, so the domain knows it.
+MILESTONE_PAGE_SIZE = selectors.MILESTONE_PAGE_SIZE
 COMMITMENT_PAGE_PARAMS = (("pagina", cache.page_number),)
 RECENT_PARAMS = _deadline_params(selectors.RECENT_WINDOWS)
 UPCOMING_PARAMS = _deadline_params(selectors.UPCOMING_WINDOWS)
@@ -444,6 +444,10 @@ def upcoming_due(request):
 
 
 def _calendar_response(request, *, state):
+    # Every dated milestone, not the newest N as the feeds: a subscribed calendar holds what
+    # the file holds and drops an event the file leaves out, so a bounded calendar would
+    # delete deadlines from subscribers' calendars; iCalendar has no pages. The file is
+    # cached until a write in its scope (a state's calendar holds only that state's dates).
     milestones = selectors.dated_milestones(state=state)
     name = (
         _("Due dates of %(state)s · OGP Tracker") % {"state": state.name}
