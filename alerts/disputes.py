@@ -280,8 +280,7 @@ def render(notice, *, language, name, unsubscribe_url, today):
             "panel_url": settings.SITE_URL
             + reverse("panel:milestone", kwargs={"pk": milestone.pk}),
             "public_url": settings.SITE_URL
-            + commitment.get_absolute_url()
-            + f"#hito-{milestone.number}",
+            + reverse("public:milestone", args=[commitment.ogp_id, milestone.number]),
             "unsubscribe_url": unsubscribe_url,
             "site_url": settings.SITE_URL,
         }

@@ -30,13 +30,6 @@ def _milestone_name(milestone):
     return demo_marks.marked(name, milestone.commitment)
 
 
-def _on_its_page(milestone, fragment, page):
-    """A link to `fragment` of the commitment's page, on the page of it that lists
-    `milestone` (selectors.commitment_page): a commitment's milestones are paged."""
-    url = milestone.commitment.get_absolute_url()
-    return f"{url}?pagina={page}#{fragment}" if page > 1 else f"{url}#{fragment}"
-
-
 def _site_url():
     return settings.SITE_URL.rstrip("/")
 
@@ -155,7 +148,7 @@ class _TrackerFeed(Feed):
     def item_link(self, entry):
         # Entries share their commitment's page; the fragment keeps each link distinct.
         milestone = entry.obj.milestone
-        return _on_its_page(milestone, entry.guid, milestone.commitment_page)
+        return commitment_selectors.on_its_page(milestone, entry.guid, milestone.commitment_page)
 
     def item_guid(self, entry):
         return f"{_site_url()}/{entry.guid}"
@@ -286,7 +279,9 @@ class RecentlyOverdueFeed(Feed):
         )
 
     def item_link(self, m):
-        return _on_its_page(m, f"hito-{m.number}", commitment_selectors.commitment_page(m))
+        return commitment_selectors.on_its_page(
+            m, f"hito-{m.number}", commitment_selectors.commitment_page(m)
+        )
 
     def item_guid(self, m):
         return f"{_site_url()}/hitos/{m.pk}/vencido/{m.due_on.isoformat()}"

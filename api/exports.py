@@ -198,7 +198,8 @@ def _iso(value):
 
 
 def _milestone_url(base_url, ogp_id, number):
-    return f"{base_url}/compromisos/{ogp_id}/#hito-{number}"
+    # The milestone's lasting address (public:milestone), which finds the page that lists it.
+    return f"{base_url}/compromisos/{ogp_id}/hitos/{number}/"
 
 
 def milestone_rows(*, base_url, today, state=None):

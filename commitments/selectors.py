@@ -683,6 +683,13 @@ def commitment_page(milestone):
     return milestone.milestones_before // MILESTONE_PAGE_SIZE + 1
 
 
+def on_its_page(milestone, fragment, page):
+    """A link to `fragment` of the commitment's page, on the page of it that lists
+    `milestone` (commitment_page): a commitment's milestones are paged."""
+    url = milestone.commitment.get_absolute_url()
+    return f"{url}?pagina={page}#{fragment}" if page > 1 else f"{url}#{fragment}"
+
+
 def commitment_pages(milestone_ids):
     """{milestone id: commitment_page} of the milestones `milestone_ids`, in one query."""
     rows = with_commitment_page(Milestone.objects.filter(pk__in=milestone_ids))

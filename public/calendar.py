@@ -11,6 +11,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
@@ -31,7 +32,7 @@ def calendar(milestones, *, base_url, name, now):
     stamp = now.astimezone(dt.UTC)
     for m in milestones:
         commitment = m.commitment
-        url = f"{base_url}{commitment.get_absolute_url()}#hito-{m.number}"
+        url = base_url + reverse("public:milestone", args=[commitment.ogp_id, m.number])
         event = Event()
         event.add("uid", f"milestone-{m.pk}@{host}")
         event.add("sequence", getattr(m, "reschedule_count", 0) or 0)

@@ -38,6 +38,7 @@ urlpatterns = [
         name="plan_chart_png",
     ),
     path("compromisos/<str:ogp_id>/", views.commitment_detail, name="commitment"),
+    path("compromisos/<str:ogp_id>/hitos/<int:number>/", views.milestone_link, name="milestone"),
     path("compromisos/<str:ogp_id>/tarjeta.png", sharing.commitment_card, name="commitment_card"),
     path("compromisos/<str:ogp_id>/widget/", sharing.commitment_widget, name="commitment_widget"),
     path("evidencia/<int:pk>/archivo/", views.download_evidence, name="evidence-file"),

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy
 from commitments import cache, demo_marks, files, search, selectors, uploads
 from commitments.cache import cached_public_page
 from commitments.methodology import CHANGES as METHOD_CHANGES
-from commitments.models import ActionPlan, AuditRun, Commitment, Evidence, Light, LightReason
+from commitments.models import (
+    ActionPlan,
+    AuditRun,
+    Commitment,
+    Evidence,
+    Light,
+    LightReason,
+    Milestone,
+)
 from states.models import Organisation, State, TransparencyBodyTerm
 from transparency import rules as request_rules
 
@@ -339,6 +347,22 @@ def commitment_detail(request, ogp_id):
         "shows_demo": demo_marks.is_demo(commitment),
     }
     return render(request, "public/commitment.html", context)
+
+
+def milestone_link(request, ogp_id, number):
+    """A milestone's lasting address: to the page of its commitment's page that lists it,
+    at its place (`#hito-N`). A commitment's milestones are paged and a page's milestones can
+    change (one added or removed before it), so lists, calendars, open data and emails link
+    here rather than to a page number that can go out of date."""
+    rows = Milestone.objects.filter(commitment__ogp_id=ogp_id, number=number)
+    milestone = get_object_or_404(
+        selectors.with_commitment_page(rows)
+        .select_related("commitment")
+        .only("pk", "number", "commitment_id", "commitment__ogp_id")
+    )
+    return redirect(
+        selectors.on_its_page(milestone, f"hito-{number}", selectors.commitment_page(milestone))
+    )
 
 
 @cached_public_page(scopes=cache.state_of_param, params=SEMAFORO_PARAMS)

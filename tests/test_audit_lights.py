@@ -213,7 +213,7 @@ def test_the_corrections_page_lists_each_repair_in_both_languages(
     with django_capture_on_commit_callbacks(execute=True):  # the repair empties the page cache
         audit("--fix")
     page = client.get("/correcciones/").content.decode()
-    assert f'href="/compromisos/{m.commitment.ogp_id}/#hito-{m.number}">{label(m)}</a>' in page
+    assert f'href="/compromisos/{m.commitment.ogp_id}/hitos/{m.number}/">{label(m)}</a>' in page
     assert "Verde: en tiempo" in page and "Rojo: vencido o sin actividad" in page
     assert "1 hito corregido." in page
     # The milestone's own history says it was a correction.

@@ -167,3 +167,41 @@ def test_a_dispute_s_entries_land_on_its_messages(client, demo):
     steps = [link for link in links if "#dispute-" in link]
     assert len(steps) >= 2  # at least the reason and the answer
     assert all(lands(client, link) for link in steps), steps
+
+
+def followed(client, link):
+    """Where a milestone's lasting address (public:milestone) sends its visitor."""
+    response = client.get(urlsplit(link).path)
+    assert response.status_code == 302, link
+    return response["Location"]
+
+
+def test_a_milestone_s_lasting_address_finds_the_page_that_lists_it(client, long_commitment):
+    commitment, _small = long_commitment
+    ogp_id = commitment.ogp_id
+    for number, page in ((10, ""), (1000, ""), (1010, "?pagina=2"), (2500, "?pagina=3")):
+        for prefix in ("", "/en"):
+            location = followed(client, f"{prefix}/compromisos/{ogp_id}/hitos/{number}/")
+            assert location == f"{prefix}/compromisos/{ogp_id}/{page}#hito-{number}"
+            assert lands(client, location)
+    assert client.get(f"/compromisos/{ogp_id}/hitos/15/").status_code == 404
+    assert client.get("/compromisos/MXNADA0001/hitos/10/").status_code == 404
+
+
+def test_lists_and_open_data_link_to_the_lasting_address(client, long_commitment):
+    import csv
+    import io
+
+    commitment, _small = long_commitment
+    pattern = rf'href="(/compromisos/{commitment.ogp_id}/hitos/\d+/)"'
+    semaforo = client.get("/semaforo/?estado=estado-largo&pagina=3").content.decode()
+    listed = re.findall(pattern, semaforo)
+    assert listed and "#hito-" not in semaforo
+    download = client.get("/datos/estado-largo/hitos.csv")
+    rows = csv.DictReader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig")))
+    urls = [row["url"] for row in rows if row["url"].startswith("http://testserver/")]
+    assert len(urls) == 253
+    # The last of the semáforo's page and of the download are on the commitment's later pages.
+    for link in (listed[-1], max(urls, key=lambda url: int(url.rstrip("/").rsplit("/", 1)[1]))):
+        location = followed(client, link)
+        assert "?pagina=" in location and lands(client, location), location

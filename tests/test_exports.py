@@ -79,7 +79,7 @@ def test_milestones_json_per_state(client, lit):
     assert {r["state"] for r in rows} == {"Nuevo León"}
     late = next(r for r in rows if r["ogp_id"] == "MXNLE0001" and r["number"] == 4)
     assert (late["signal"], late["status"], late["due_on"]) == ("red", "not_started", "2024-06-30")
-    assert late["url"].endswith("/compromisos/MXNLE0001/#hito-4")
+    assert late["url"].endswith("/compromisos/MXNLE0001/hitos/4/")
 
 
 def test_commitments_json_equals_the_csv(client, lit):

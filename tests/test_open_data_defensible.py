@@ -281,7 +281,7 @@ def test_the_reschedules_download(client, world):
     )  # fmt: skip
     assert row["organisation"] == "Secretaría de Obras Abiertas"
     assert row["milestone_id"] == str(Milestone.objects.get(number=1).pk)
-    assert row["url"] == "http://testserver/compromisos/MXTST0777/#hito-1"
+    assert row["url"] == "http://testserver/compromisos/MXTST0777/hitos/1/"
     # A second move of the same milestone is its number 2; nationally too.
     m = Milestone.objects.get(number=1)
     services.reschedule_milestone(milestone=m, due_on=on(-50), now=NOW)

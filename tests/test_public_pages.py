@@ -229,7 +229,7 @@ def test_semaforo_lists_red_milestones_by_state_and_institution(client, lit):
     # One row per red milestone (the late completions below are listed in a table of their own).
     red_tables = html.split('id="late-heading"')[0]
     assert red_tables.count('<tr>\n      <th scope="row">') == red
-    assert 'href="/compromisos/MXNLE0001/#hito-4"' in html
+    assert 'href="/compromisos/MXNLE0001/hitos/4/"' in html
     by_institution = html_of(client, "/semaforo/?agrupar=institucion&estado=guanajuato")
     assert "Municipio de Apaseo el Alto" in by_institution
     assert "MXNLE0001" not in by_institution

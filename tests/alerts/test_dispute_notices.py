@@ -62,7 +62,7 @@ def test_a_new_dispute_reaches_the_answering_officials_at_once(
     assert "Estatus en disputa: En proceso (60 %)" in message.body
     assert "No hay evidencia del 60 % reportado" in message.body
     assert f"http://127.0.0.1:8000/panel/hitos/{case.pk}/" in message.body
-    assert "http://127.0.0.1:8000/compromisos/MXGTO9004/#hito-2" in message.body
+    assert "http://127.0.0.1:8000/compromisos/MXGTO9004/hitos/2/" in message.body
     ((html, mimetype),) = message.alternatives
     assert mimetype == "text/html" and "No hay evidencia del 60 % reportado" in html
     assert message.extra_headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/avisos/")
