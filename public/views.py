@@ -78,6 +78,10 @@ def _deadline_params(windows):
 # one thousands. The feeds' links name the page that lists a milestone, so the domain knows it.
 MILESTONE_PAGE_SIZE = selectors.MILESTONE_PAGE_SIZE
 COMMITMENT_PAGE_PARAMS = (("pagina", cache.page_number),)
+# An institution's page: the commitments it leads (`pagina`) and those it supports
+# (`pagina-apoyo`), each INSTITUTION_PAGE_SIZE at a time.
+INSTITUTION_PAGE_PARAMS = (("pagina", cache.page_number), ("pagina-apoyo", cache.page_number))
+INSTITUTION_PAGE_SIZE = 50
 RECENT_PARAMS = _deadline_params(selectors.RECENT_WINDOWS)
 UPCOMING_PARAMS = _deadline_params(selectors.UPCOMING_WINDOWS)
 
@@ -282,15 +286,22 @@ def institutions(request):
     return render(request, "public/institutions.html", context)
 
 
-@cached_public_page(scopes=cache.institution_of_url)
+@cached_public_page(scopes=cache.institution_of_url, params=INSTITUTION_PAGE_PARAMS)
 def institution_detail(request, slug):
     today = timezone.localdate()
     try:
         institution = selectors.institution_page(slug=slug, today=today)
     except Organisation.DoesNotExist:
         raise Http404 from None
+    # Its figures are of every commitment; the lists show a page each.
     context = {
         "institution": institution,
+        "led_page": _page_of(request, institution.led, INSTITUTION_PAGE_SIZE),
+        "led_query": _query_without_page(request),
+        "supported_page": _page_of(
+            request, institution.supported, INSTITUTION_PAGE_SIZE, param="pagina-apoyo"
+        ),
+        "supported_query": _query_without_page(request, param="pagina-apoyo"),
         "organisation": institution.organisation,
         "card": cards.institution(institution, today=today),
         "shows_demo": demo_marks.includes_demo(institution.led, institution.supported),
@@ -400,18 +411,18 @@ def semaforo(request):
     return render(request, "public/semaforo.html", context)
 
 
-def _page_of(request, items, size):
-    """The page `?pagina=` names of `items`; a page past the last shows the last, not
+def _page_of(request, items, size, *, param="pagina"):
+    """The page `?<param>=` names of `items`; a page past the last shows the last, not
     stored."""
-    page = Paginator(items, size).get_page(request.GET.get("pagina"))
-    if request.GET.get("pagina", str(page.number)) != str(page.number):
+    page = Paginator(items, size).get_page(request.GET.get(param))
+    if request.GET.get(param, str(page.number)) != str(page.number):
         cache.dont_store(request)
     return page
 
 
-def _query_without_page(request):
+def _query_without_page(request, *, param="pagina"):
     query = request.GET.copy()
-    query.pop("pagina", None)
+    query.pop(param, None)
     return query.urlencode()
 
 

@@ -205,3 +205,35 @@ def test_lists_and_open_data_link_to_the_lasting_address(client, long_commitment
     for link in (listed[-1], max(urls, key=lambda url: int(url.rstrip("/").rsplit("/", 1)[1]))):
         location = followed(client, link)
         assert "?pagina=" in location and lands(client, location), location
+
+
+def test_an_institution_pages_the_commitments_it_leads_and_supports(client):
+    from django.core.cache import cache
+
+    state = f.state(name="Estado Grande", slug="estado-grande")
+    plan = f.action_plan(state)
+    body = f.organisation(state, name="Órgano Garante Grande", slug="organo-grande")
+    other = f.organisation(state, name="Otra Secretaría")
+    for n in range(120):
+        f.commitment(plan, body, title=f"Encabezado {n + 1:03d}")
+    for n in range(55):
+        f.commitment(plan, other, title=f"Apoyado {n + 1:03d}").supporting_institutions.add(body)
+
+    def page(query=""):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(f"/instituciones/organo-grande/{query}").content.decode()
+        led, supported = (
+            len(re.findall(rf"{word} \d{{3}}", html)) for word in ("Encabezado", "Apoyado")
+        )
+        return html, led, supported, len(queries)
+
+    first, led, supported, queries = page()
+    assert (led, supported) == (50, 50)
+    assert "(120)" in first and "(55)" in first  # the figures are of every commitment
+    assert 'href="?pagina=2#led-heading" rel="next"' in first
+    assert 'href="?pagina-apoyo=2#supported-heading" rel="next"' in first
+    third, led, supported, later_queries = page("?pagina=3&pagina-apoyo=2")
+    assert (led, supported) == (20, 5) and later_queries == queries
+    assert 'href="?pagina-apoyo=2&amp;pagina=2#led-heading" rel="prev"' in third
+    assert 'href="?pagina=3&amp;pagina-apoyo=1#supported-heading" rel="prev"' in third
