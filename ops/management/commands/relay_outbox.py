@@ -2,7 +2,6 @@
 
 import logging
 import signal
-import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,6 +14,28 @@ logger = logging.getLogger("ops.relay")
 
 PURGE_EVERY_SECONDS = 3600
 WARN_EVERY_SECONDS = 60
+# How soon a waiting relay notices SIGTERM or Ctrl-C.
+STOP_POLL_SECONDS = 0.2
+
+
+class _Stop:
+    """Asked for by SIGTERM or SIGINT. The handler only assigns an attribute, so it holds no
+    lock: a ``threading.Event`` set from a handler deadlocks when a second signal lands while
+    the first handler is inside ``set()`` (Ctrl-C to the process group, then SIGTERM)."""
+
+    def __init__(self):
+        self.requested = False
+
+    def request(self, *_):
+        self.requested = True
+
+    def wait(self, seconds):
+        deadline = time.monotonic() + seconds
+        while not self.requested:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, STOP_POLL_SECONDS))
 
 
 class Command(BaseCommand):
@@ -43,14 +64,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, interval, max_backoff, batch_size, once, **options):
-        stop = threading.Event()
+        stop = _Stop()
         if not once:
             for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, lambda *_: stop.set())
+                signal.signal(signum, stop.request)
             logger.info("Outbox relay started: looking every %.1f s", interval)
         backoff, down_since, warned_at, relayed = 0.0, None, 0.0, 0
         next_purge = time.monotonic()
-        while not stop.is_set():
+        while not stop.requested:
             # A long-lived process: drop a database connection that broke or grew old.
             close_old_connections()
             try:
@@ -101,4 +122,8 @@ class Command(BaseCommand):
         if once:
             self.stdout.write(f"Relayed {relayed} task(s).")
         else:
+            # Stopping already: at exit Python puts back the default handlers, so a signal
+            # still on its way would kill the process (status -15) after its clean stop.
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, signal.SIG_IGN)
             logger.info("Outbox relay stopped")
