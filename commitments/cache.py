@@ -21,7 +21,9 @@ them, which no longer match; one that reads the new versions reads the committed
 costs one cache round trip (the versions and the page are read together, one get_many) and
 runs before the session, auth and locale middleware: the language is in the URL (Spanish at
 /, English at /en/), so the path and the query parameters the page reads (normalised, in a
-fixed order; any other is dropped) name the page.
+fixed order; any other is dropped) name the page. A visitor with a session (signed in) is
+served the page stored for anonymous visitors with the header's account link as theirs; a page
+rendered for them is not stored.
 
 While Redis is down the cache degrades to no cache (ops.cache): every page is rendered, none
 is stored, and a bump that cannot reach Redis waits in the outbox until it can (as a bump of
@@ -31,15 +33,18 @@ is stored, and a bump that cannot reach Redis waits in the outbox until it can (
 import hashlib
 import re
 import time
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY as SESSION_USER_KEY
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.http import HttpResponse, QueryDict
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
 
 from ops import outbox
@@ -458,12 +463,11 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            not settings.PUBLIC_PAGE_CACHE
-            or request.method not in ("GET", "HEAD")
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
-        ):
+        if not settings.PUBLIC_PAGE_CACHE or request.method not in ("GET", "HEAD"):
             return self.get_response(request)
+        # A visitor with a session (signed in, or was) is served a page stored for anonymous
+        # visitors, with its account link as theirs; a page rendered for them is not stored.
+        session = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
         page = _cached_page(request)
         if page is None:
             return self.get_response(request)
@@ -481,13 +485,22 @@ class PublicPageCacheMiddleware:
         versions, added = _versions(keys, found)
         hit = found.get(key)
         if hit is not None and hit[0] == versions:
-            response = HttpResponse(hit[1])
+            response = HttpResponse(
+                hit[1] if session is None else _theirs(hit[1], request, session)
+            )
             for name, value in hit[2]:
                 response[name] = value
             for name, value in hit[3] if len(hit) > 3 else ():
                 setattr(response, name, value)
             response[CACHE_HEADER] = "hit"
+            if session is not None:
+                patch_cache_control(response, private=True)
             return _conditional(request, response)
+        if session is not None:
+            response = self.get_response(request)
+            if response.status_code != 200:
+                _forget(added)
+            return response
         # The view renders from what the key names, and nothing else.
         request.GET = query
         request.META["QUERY_STRING"] = query.urlencode()
@@ -505,12 +518,38 @@ class PublicPageCacheMiddleware:
             ]
             cache.set(key, (versions, response.content, headers, attributes), PAGE_TTL)
             response[CACHE_HEADER] = "miss"
-        elif any(k != VERSION_KEY for k in added):
-            # A page not stored (a made-up OGP id or slug: a 404) leaves no version of its
-            # own behind. Deleting a version only ever invalidates, so a write meanwhile is
-            # safe; the global one stays.
-            cache.delete_many([k for k in added if k != VERSION_KEY])
+        else:
+            _forget(added)
         return _conditional(request, response)
+
+
+def _forget(added):
+    """A page not stored (a made-up OGP id or slug: a 404) leaves no version of its own
+    behind. Deleting a version only ever invalidates, so a write meanwhile is safe; the global
+    one stays."""
+    if any(k != VERSION_KEY for k in added):
+        cache.delete_many([k for k in added if k != VERSION_KEY])
+
+
+def _theirs(content, request, session_key):
+    """A stored page as a visitor with this session sees it: the header's one link that
+    depends on the visitor ("Sign in", or "Panel" when signed in) is theirs, rendered in the
+    page's language by the template the page's came from. Whether the session is signed in
+    costs one read of it; a session no longer valid only makes "Panel" lead to the sign-in
+    page, which decides; with the database away the link stays "Sign in"."""
+    try:
+        session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+        signed_in = SESSION_USER_KEY in session
+    except DatabaseError:
+        signed_in = False
+    if not signed_in:
+        return content
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        links = [
+            render_to_string("_account_link.html", {"signed_in": s}).encode() for s in (False, True)
+        ]
+    return content.replace(*links, 1)
 
 
 def _conditional(request, response):
