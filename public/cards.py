@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.loader import render_to_string
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -75,21 +76,32 @@ class Card:
 
     @property
     def counts(self):
-        """The milestones by light, in words beside their number (never colour alone)."""
+        """The milestones by light, in words beside their number (never colour alone), the
+        number written as the pages write it (12,345)."""
         return [
-            ("red", self.red, ngettext("milestone red", "milestones red", self.red)),
-            ("yellow", self.yellow, ngettext("milestone yellow", "milestones yellow", self.yellow)),
-            ("green", self.green, ngettext("milestone green", "milestones green", self.green)),
+            ("red", intcomma(self.red), ngettext("milestone red", "milestones red", self.red)),
+            (
+                "yellow",
+                intcomma(self.yellow),
+                ngettext("milestone yellow", "milestones yellow", self.yellow),
+            ),
+            (
+                "green",
+                intcomma(self.green),
+                ngettext("milestone green", "milestones green", self.green),
+            ),
         ]
 
     @property
     def progress_line(self):
-        overdue = ngettext("%(n)s overdue", "%(n)s overdue", self.overdue) % {"n": self.overdue}
+        overdue = ngettext("%(n)s overdue", "%(n)s overdue", self.overdue) % {
+            "n": intcomma(self.overdue)
+        }
         completed = ngettext(
             "%(done)s of %(total)s milestone completed",
             "%(done)s of %(total)s milestones completed",
             self.total,
-        ) % {"done": self.completed, "total": self.total}
+        ) % {"done": intcomma(self.completed), "total": intcomma(self.total)}
         return f"{overdue} · {completed}"
 
     @property

@@ -153,3 +153,25 @@ def test_other_public_pages_have_a_title_and_a_description_to_share(client, demo
     assert meta(html, "twitter:card") == "summary"
     html = client.get("/como-medimos/").content.decode()
     assert meta(html, "og:title") == "OGP Tracker" and meta(html, "og:description")
+
+
+def test_large_counts_are_written_as_the_pages_write_them():
+    card = cards.Card(
+        kicker="Estado",
+        name="Jalisco",
+        light="red",
+        red=12345,
+        yellow=2000,
+        green=1001234,
+        overdue=4321,
+        completed=1000,
+        total=1015579,
+        today=TODAY,
+        demo=False,
+    )
+    with translation.override("es-mx"):
+        svg = cards.svg(card)
+        alt = card.alt
+    for number in ("12,345", "2,000", "1,001,234", "4,321", "1,000 de 1,015,579"):
+        assert number in svg and number in alt, number
+    assert "12345" not in svg and "12345" not in alt
