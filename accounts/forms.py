@@ -2,12 +2,13 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ops import budgets
+from ops import budgets, outbox
 
 from . import signin
 from .models import User
@@ -111,9 +112,10 @@ class BudgetedPasswordResetForm(PasswordResetForm):
 
     limited = None
 
-    def __init__(self, *args, request=None, **kwargs):
+    def __init__(self, *args, request=None, address_budget=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
+        self.address_budget = address_budget
 
     def clean(self):
         cleaned = super().clean()
@@ -147,7 +149,29 @@ class BudgetedPasswordResetForm(PasswordResetForm):
             raise ValidationError(message % {"minutes": refusal.minutes}, code="limited")
         return cleaned
 
+    def save(self, domain_override=None, *, request=None, use_https=False, **templates):
+        """From the page (with its request): queues the email (accounts.tasks), so that
+        answering costs the same whether or not the address has an account; a reply that
+        took longer when an email went out would tell which addresses have one. In the
+        worker (no request): finds the accounts and sends."""
+        if request is None:
+            templates.pop("token_generator", None)
+            return super().save(domain_override, use_https=use_https, **templates)
+        templates.pop("token_generator", None)
+        outbox.enqueue(
+            "accounts.send_password_reset",
+            self.cleaned_data["email"],
+            domain=domain_override or get_current_site(request).domain,
+            use_https=use_https,
+            language=translation.get_language(),
+            templates=templates,
+        )
+        return None
+
     def get_users(self, email):
+        if not self.address_budget:
+            yield from super().get_users(email)
+            return
         now = timezone.now()
         for user in super().get_users(email):
             address = budgets.mailbox(user.email)

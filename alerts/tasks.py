@@ -10,27 +10,17 @@ confirmation sent twice is the same email with the same link, as when the person
 """
 
 import logging
-import smtplib
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ops import outbox
+from ops.tasks import RETRY
 
 from . import disputes, services
 
 logger = logging.getLogger(__name__)
-
-# Worth another try later: the database or the mail server was briefly away.
-TRANSIENT = (OperationalError, InterfaceError, smtplib.SMTPException, ConnectionError, TimeoutError)
-RETRY = {
-    "autoretry_for": TRANSIENT,
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 6,
-}
 
 
 @shared_task(

@@ -1,8 +1,21 @@
+import smtplib
+
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import budgets
 from .models import Heartbeat
+
+# Worth another try later: the database or the mail server was briefly away.
+TRANSIENT = (OperationalError, InterfaceError, smtplib.SMTPException, ConnectionError, TimeoutError)
+RETRY = {
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
 
 
 @shared_task(name="ops.beat_heartbeat", ignore_result=True, soft_time_limit=20, time_limit=30)

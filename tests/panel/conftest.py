@@ -6,6 +6,8 @@ import zipfile
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from commitments.models import Milestone
@@ -42,6 +44,25 @@ def nle(demo):
 @pytest.fixture
 def now():
     return timezone.now()
+
+
+@pytest.fixture
+def post_reset(django_capture_on_commit_callbacks):
+    """Posts the password-reset form: its transaction commits, and the email it queued
+    (accounts.tasks.send_password_reset) is sent at once, as by a worker."""
+    from ogptracker.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+
+    def post(email, *, client=None, url=None, **extra):
+        with django_capture_on_commit_callbacks(execute=True):
+            return (client or Client()).post(
+                url or reverse("accounts:password_reset"), {"email": email}, **extra
+            )
+
+    yield post
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
 
 
 def zip_bytes(members):

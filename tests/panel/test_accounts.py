@@ -169,10 +169,8 @@ def test_logout_is_a_post(client, demo):
     assert "_auth_user_id" not in client.session
 
 
-def test_password_reset_by_email(client, demo):
-    response = client.post(
-        reverse("accounts:password_reset"), {"email": "osc.guanajuato@example.org"}
-    )
+def test_password_reset_by_email(client, demo, post_reset):
+    response = post_reset("osc.guanajuato@example.org", client=client)
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body

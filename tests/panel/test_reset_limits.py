@@ -16,11 +16,15 @@ RESET = reverse("accounts:password_reset")
 ADDRESS = "osc.guanajuato@example.org"
 
 
-def ask(email, *, address="203.0.113.7", url=RESET):
-    return Client().post(url, {"email": email}, REMOTE_ADDR=address, follow=True)
+@pytest.fixture
+def ask(post_reset):
+    def ask(email, *, address="203.0.113.7", url=RESET):
+        return post_reset(email, url=url, REMOTE_ADDR=address, follow=True)
+
+    return ask
 
 
-def test_ten_requests_for_one_address_send_one_email(demo):
+def test_ten_requests_for_one_address_send_one_email(ask, demo):
     pages = [ask(ADDRESS, address=f"198.51.100.{i}") for i in range(10)]
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [ADDRESS]
@@ -31,7 +35,7 @@ def test_ten_requests_for_one_address_send_one_email(demo):
     assert "como máximo uno de esos correos cada 15 minutos" in nobody.content.decode()
 
 
-def test_after_fifteen_minutes_one_more_and_four_a_day_at_most(demo):
+def test_after_fifteen_minutes_one_more_and_four_a_day_at_most(ask, demo):
     for i in range(6):
         ask(ADDRESS, address=f"198.51.100.{i}")
         RateCounter.objects.filter(scope="reset.address").update(
@@ -40,7 +44,7 @@ def test_after_fifteen_minutes_one_more_and_four_a_day_at_most(demo):
     assert len(mail.outbox) == 4
 
 
-def test_a_client_is_refused_after_its_budget_saying_when_to_try_again(demo, settings):
+def test_a_client_is_refused_after_its_budget_saying_when_to_try_again(ask, demo, settings):
     limit = settings.BUDGETS["reset.client"][0]
     for i in range(limit):
         assert ask(f"persona{i}@example.org").status_code == 200
@@ -56,7 +60,7 @@ def test_a_client_is_refused_after_its_budget_saying_when_to_try_again(demo, set
     assert len(mail.outbox) == 1
 
 
-def test_a_site_wide_ceiling(demo, settings):
+def test_a_site_wide_ceiling(ask, demo, settings):
     settings.BUDGETS = {**settings.BUDGETS, "reset.site": (2, 3600)}
     ask("a@example.org", address="198.51.100.1")
     ask("b@example.org", address="198.51.100.2")

@@ -132,16 +132,12 @@ def test_after_the_wait_the_right_password_works(demo, settings):
     assert row.count == settings.SIGNIN_FREE_FAILURES
 
 
-def test_a_password_reset_signs_the_owner_in_and_forgets_the_slow_down(demo, settings):
+def test_a_password_reset_signs_the_owner_in_and_forgets_the_slow_down(demo, settings, post_reset):
     guess_from_many_addresses(settings.SIGNIN_FREE_FAILURES + 5)
     owner = Client()
     assert attempt(PASSWORD, address="203.0.113.8", client=owner).status_code == 429
     # The reset is not slowed down by the sign-in failures.
-    response = owner.post(
-        reverse("accounts:password_reset"),
-        {"email": "oficial.guanajuato@example.org"},
-        REMOTE_ADDR="203.0.113.8",
-    )
+    response = post_reset("oficial.guanajuato@example.org", client=owner, REMOTE_ADDR="203.0.113.8")
     assert response.status_code == 302
     path = re.search(r"/cuenta/contrasena/nueva/\S+/", mail.outbox[0].body).group(0)
     form = owner.get(path, follow=True)
