@@ -269,6 +269,11 @@ def flag_stale_milestones(
             _invalidate_shown(batch.commitments)
 
 
+# Milestones made due at once by reassess() beyond which PostgreSQL re-reads the table's
+# statistics before the batches (one batch's worth).
+REPLAN_AFTER = 10_000
+
+
 def reassess(milestones, *, now, cause):
     """Re-assess some milestones at once (a state's threshold changed, a restore).
 
@@ -283,7 +288,15 @@ def reassess(milestones, *, now, cause):
         # First what the clock has due anyway, as the clock's; then nothing else is due at
         # `now`, and the second run assesses exactly these milestones, under `cause`.
         flag_stale_milestones(now=now)
-        due.update(next_check_at=now)
+        marked = due.update(next_check_at=now)
+        if marked > REPLAN_AFTER and connection.vendor == "postgresql":
+            # The planner's statistics predate this transaction's update, so it would take
+            # the rows just made due for a handful: each batch then read every row left due
+            # and joined them row by row, quadratic (a pass over 200,000 milestones took
+            # 160 s, its last batches 50 s each). ANALYZE sees this transaction's rows and
+            # is rolled back with it.
+            with connection.cursor() as cursor:
+                cursor.execute(f'ANALYZE "{Milestone._meta.db_table}"')
         result = flag_stale_milestones(now=now, cause=cause)
         if result.changed:
             outbox.enqueue_once("alerts.process_transitions")
