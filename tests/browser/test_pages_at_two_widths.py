@@ -24,6 +24,7 @@ PAGES = {
     "estado": "/estados/nuevo-leon/",
     "compromiso": "/compromisos/MXGTO9003/",
     "semaforo": "/semaforo/",
+    "instituciones": "/instituciones/",
     "institucion": "/instituciones/secretaria-de-participacion-ciudadana-nuevo-leon/",
     "busqueda": "/buscar/?q=datos+abiertos",
     "widget": "/estados/nuevo-leon/widget/",
