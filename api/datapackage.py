@@ -149,16 +149,19 @@ def _schema(dataset):
     }
 
 
-def _download_url(base_url, name, fmt):
+def _download_url(base_url, name, fmt, state=None):
+    if state is not None:
+        return base_url + reverse("api:state-download", args=[state.slug, name, fmt])
     return base_url + reverse("api:download", args=[name, fmt])
 
 
-def datapackage(base_url):
-    """The Data Package descriptor of the national CSV downloads, with absolute paths."""
+def datapackage(base_url, state=None):
+    """The Data Package descriptor of the national CSV downloads, or of one state's (the same
+    files and schemas, its rows only), with absolute paths."""
     resources = [
         {
             "name": dataset["name"],
-            "path": _download_url(base_url, dataset["name"], "csv"),
+            "path": _download_url(base_url, dataset["name"], "csv", state),
             "title": str(dataset["title"]),
             "description": str(dataset["description"]),
             "profile": "tabular-data-resource",
@@ -171,6 +174,23 @@ def datapackage(base_url):
         }
         for dataset in _datasets()
     ]
+    if state is not None:
+        return {
+            "profile": "tabular-data-package",
+            "name": f"ogp-tracker-{state.slug}",
+            "title": f"OGP Tracker: {state.name}",
+            "description": _(
+                "Open Government Partnership commitments of %(state)s: its action plans, "
+                "commitments, milestones with their traffic light computed from due dates and "
+                "evidence, reschedules and disputes. The national files (/datos/) have the "
+                "same columns."
+            )
+            % {"state": state.name},
+            "homepage": base_url + state.get_absolute_url(),
+            "licenses": [LICENCE],
+            "keywords": [*_keywords(), state.name],
+            "resources": resources,
+        }
     return {
         "profile": "tabular-data-package",
         "name": "ogp-tracker",

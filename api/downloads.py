@@ -80,10 +80,13 @@ def _base_url(request):
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def data_package(request):
-    """The Frictionless Data Package of the CSV downloads (texts in the URL's language)."""
+def data_package(request, state=None):
+    """The Frictionless Data Package of the CSV downloads, national or of one state (texts in
+    the URL's language)."""
+    state_obj = get_object_or_404(State.objects.active(), slug=state) if state else None
     return JsonResponse(
-        datapackage.datapackage(_base_url(request)), json_dumps_params={"ensure_ascii": False}
+        datapackage.datapackage(_base_url(request), state_obj),
+        json_dumps_params={"ensure_ascii": False},
     )
 
 

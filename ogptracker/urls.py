@@ -17,9 +17,10 @@ urlpatterns = [
     path("healthz/", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
-# Before api.urls, whose /datos/<name>.<format> would take these two names for downloads.
+# Before api.urls, whose /datos/<name>.<format> would take these names for downloads.
 urlpatterns += i18n_patterns(
     path("datos/datapackage.json", data_package, name="datapackage"),
+    path("datos/<slug:state>/datapackage.json", data_package, name="state-datapackage"),
     path("datos/catalogo.jsonld", dcat_catalogue, name="dcat-catalogue"),
     prefix_default_language=False,
 )

@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -73,6 +74,39 @@ def test_the_data_package_passes_frictionless_validate(live_server, coahuila, tm
     rows = {task["name"]: task["stats"]["rows"] for task in report["tasks"]}
     names = ("compromisos", "hitos", "compromisos-ogp", "clasificaciones")
     assert all(rows[name] > 0 for name in names), rows
+
+
+def test_a_states_data_package_describes_its_own_files_and_passes_validate(
+    live_server, coahuila, tmp_path
+):
+    url = f"{live_server.url}/datos/coahuila/datapackage.json"
+    package = json.loads(fetch(url)[1])
+    assert package["name"] == "ogp-tracker-coahuila"
+    assert "Coahuila" in package["title"] and "Coahuila" in package["description"]
+    assert package["homepage"] == f"{live_server.url}/estados/coahuila/"
+    assert [r["name"] for r in package["resources"]] == list(DATASETS)
+    assert all(
+        r["path"] == f"{live_server.url}/datos/coahuila/{r['name']}.csv"
+        for r in package["resources"]
+    )
+    national = json.loads(fetch(f"{live_server.url}/datos/datapackage.json")[1])
+    assert [r["schema"] for r in package["resources"]] == [
+        r["schema"] for r in national["resources"]
+    ]
+    commitments = package["resources"][0]["path"]
+    rows = list(csv.DictReader(io.StringIO(fetch(commitments)[1].decode("utf-8-sig"))))
+    assert [r["ogp_id"] for r in rows] == ["MXCOA0001"]
+    result = subprocess.run(
+        [Path(sys.executable).with_name("frictionless"), "validate", "--json", url],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert json.loads(result.stdout)["valid"], result.stdout[:3000]
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        fetch(f"{live_server.url}/datos/no-existe/datapackage.json")
+    assert missing.value.code == 404
 
 
 def test_the_csv_cells_are_as_the_dictionary_says(live_server, coahuila):
