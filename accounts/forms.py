@@ -4,6 +4,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -112,10 +114,12 @@ class BudgetedPasswordResetForm(PasswordResetForm):
 
     limited = None
 
-    def __init__(self, *args, request=None, address_budget=True, **kwargs):
+    def __init__(self, *args, request=None, pending=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
-        self.address_budget = address_budget
+        # In the worker: the ids of the accounts whose address budget is taken and whose
+        # email is still to send; given on a retry, which sends to those alone.
+        self.pending = None if pending is None else set(pending)
 
     def clean(self):
         cleaned = super().clean()
@@ -158,7 +162,7 @@ class BudgetedPasswordResetForm(PasswordResetForm):
             templates.pop("token_generator", None)
             return super().save(domain_override, use_https=use_https, **templates)
         templates.pop("token_generator", None)
-        outbox.enqueue(
+        outbox.enqueue_private(
             "accounts.send_password_reset",
             self.cleaned_data["email"],
             domain=domain_override or get_current_site(request).domain,
@@ -169,10 +173,10 @@ class BudgetedPasswordResetForm(PasswordResetForm):
         return None
 
     def get_users(self, email):
-        if not self.address_budget:
-            yield from super().get_users(email)
-            return
+        if self.pending is not None:  # a retry: the budget of these is taken already
+            return [u for u in super().get_users(email) if u.pk in self.pending]
         now = timezone.now()
+        users = []
         for user in super().get_users(email):
             address = budgets.mailbox(user.email)
             spent = budgets.take(
@@ -183,4 +187,27 @@ class BudgetedPasswordResetForm(PasswordResetForm):
                 now=now,
             )
             if spent is None:
-                yield user
+                users.append(user)
+        self.pending = {u.pk for u in users}
+        return users
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """Django's, except that a failure to send is raised (Django's logs it and goes on):
+        the task tries again later, for the accounts not yet sent to."""
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html_email_template_name is not None:
+            message.attach_alternative(
+                render_to_string(html_email_template_name, context), "text/html"
+            )
+        message.send()
+        self.pending.discard(context["user"].pk)

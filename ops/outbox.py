@@ -64,8 +64,23 @@ def enqueue(task, *args, **kwargs):
     `task` is a Celery task or its registered name (a name lets a module queue a task of an
     app it must not import). Arguments must be JSON (ids, not objects), as Celery's are.
     """
+    return _queue(task, args, kwargs, task_headers())
+
+
+# A message whose arguments are forgotten once it is sent (a person's email address typed into
+# a form, which nobody needs once the task has it): a header of ours, which Celery ignores.
+FORGET_HEADER = "ogptracker_forget_arguments"
+
+
+def enqueue_private(task, *args, **kwargs):
+    """Like enqueue(), but the message's arguments are blanked in the outbox once it is
+    published: the outbox keeps sent messages for days, and these arguments are personal."""
+    return _queue(task, args, kwargs, {**task_headers(), FORGET_HEADER: True})
+
+
+def _queue(task, args, kwargs, headers):
     message = OutboxMessage.objects.create(
-        task=_name(task), args=list(args), kwargs=kwargs, headers=task_headers()
+        task=_name(task), args=list(args), kwargs=kwargs, headers=headers
     )
     transaction.on_commit(_PublishOnCommit(message))
     return message
@@ -233,4 +248,7 @@ def _send(rows):
             sent.append(row.pk)
     if sent:
         OutboxMessage.objects.filter(pk__in=sent).update(sent_at=timezone.now())
+        private = [row.pk for row in rows if row.pk in sent and row.headers.get(FORGET_HEADER)]
+        if private:
+            OutboxMessage.objects.filter(pk__in=private).update(args=[], kwargs={})
     return sent, broker_error
