@@ -485,11 +485,11 @@ class PublicPageCacheMiddleware:
         versions, added = _versions(keys, found)
         hit = found.get(key)
         if hit is not None and hit[0] == versions:
-            response = HttpResponse(
-                hit[1] if session is None else _theirs(hit[1], request, session)
-            )
+            response = HttpResponse(hit[1])
             for name, value in hit[2]:
                 response[name] = value
+            if session is not None and response["Content-Type"].startswith("text/html"):
+                response.content = _theirs(hit[1], request, session)
             for name, value in hit[3] if len(hit) > 3 else ():
                 setattr(response, name, value)
             response[CACHE_HEADER] = "hit"
@@ -500,6 +500,8 @@ class PublicPageCacheMiddleware:
             response = self.get_response(request)
             if response.status_code != 200:
                 _forget(added)
+            elif getattr(request, "public_page_cacheable", False):
+                patch_cache_control(response, private=True)
             return response
         # The view renders from what the key names, and nothing else.
         request.GET = query

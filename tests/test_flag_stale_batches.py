@@ -119,3 +119,29 @@ def test_reassessing_many_reads_the_new_statistics_first(monkeypatch, replan_aft
     monkeypatch.setattr(psycopg.Cursor, "execute", execute)
     assert result.checked == Milestone.objects.count() >= 80
     assert sum(q.startswith('ANALYZE "commitments_milestone"') for q in sent) == analyzed
+
+
+def test_reassessing_does_not_wait_for_a_busy_table(monkeypatch, caplog):
+    """A VACUUM or another ANALYZE holding the table: after 2 s the statistics are left as
+    they are, and the lights are still assessed."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner's statistics are PostgreSQL's (set DATABASE_URL)")
+    import psycopg
+
+    from commitments.services import light
+
+    eighty_milestones()
+    services.flag_stale_milestones(now=NOW)
+    monkeypatch.setattr(light, "REPLAN_AFTER", 10)
+    settings = connection.get_connection_params()
+    with psycopg.connect(**settings, autocommit=False) as other:
+        other.execute("LOCK TABLE commitments_milestone IN SHARE UPDATE EXCLUSIVE MODE")
+        result = services.reassess(
+            Milestone.objects.all(), now=NOW, cause=Transition.Cause.METHODOLOGY
+        )
+        other.rollback()
+    assert result.checked == Milestone.objects.count() >= 80
+    assert "statistics were not refreshed" in caplog.text
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] == "0"  # put back for the rest of the transaction

@@ -7,17 +7,20 @@ created, `refresh_light` after an action on one milestone, `reassess` after a ch
 """
 
 import datetime as dt
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from ops import outbox
 
 from .. import rules, rules_sql
 from ..cache import invalidate_commitment_pages, invalidate_public_pages
 from ..models import Milestone, Transition
+
+logger = logging.getLogger(__name__)
 
 
 def _change_for(milestone, assessment, *, now, cause):
@@ -274,6 +277,23 @@ def flag_stale_milestones(
 REPLAN_AFTER = 10_000
 
 
+def _analyze_milestones():
+    """ANALYZE of the milestones inside the caller's transaction. It waits for no VACUUM or
+    other ANALYZE holding the table (its lock would keep the rows the transaction marked
+    locked meanwhile): after 2 s without the lock it is skipped, and the batches run on the
+    old statistics, slower but right."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Local to the transaction: rolled back with the savepoint, or put back after.
+            cursor.execute("SHOW lock_timeout")
+            (before,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('lock_timeout', '2s', true)")
+            cursor.execute(f'ANALYZE "{Milestone._meta.db_table}"')
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+    except OperationalError:
+        logger.warning("reassess: the milestones' statistics were not refreshed (table busy)")
+
+
 def reassess(milestones, *, now, cause):
     """Re-assess some milestones at once (a state's threshold changed, a restore).
 
@@ -295,8 +315,7 @@ def reassess(milestones, *, now, cause):
             # and joined them row by row, quadratic (a pass over 200,000 milestones took
             # 160 s, its last batches 50 s each). ANALYZE sees this transaction's rows and
             # is rolled back with it.
-            with connection.cursor() as cursor:
-                cursor.execute(f'ANALYZE "{Milestone._meta.db_table}"')
+            _analyze_milestones()
         result = flag_stale_milestones(now=now, cause=cause)
         if result.changed:
             outbox.enqueue_once("alerts.process_transitions")
