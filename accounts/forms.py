@@ -158,10 +158,9 @@ class BudgetedPasswordResetForm(PasswordResetForm):
         answering costs the same whether or not the address has an account; a reply that
         took longer when an email went out would tell which addresses have one. In the
         worker (no request): finds the accounts and sends."""
+        templates.pop("token_generator", None)  # the default's, in the worker too
         if request is None:
-            templates.pop("token_generator", None)
             return super().save(domain_override, use_https=use_https, **templates)
-        templates.pop("token_generator", None)
         outbox.enqueue_private(
             "accounts.send_password_reset",
             self.cleaned_data["email"],

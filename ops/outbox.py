@@ -248,7 +248,8 @@ def _send(rows):
             sent.append(row.pk)
     if sent:
         OutboxMessage.objects.filter(pk__in=sent).update(sent_at=timezone.now())
-        private = [row.pk for row in rows if row.pk in sent and row.headers.get(FORGET_HEADER)]
+        published = set(sent)
+        private = [r.pk for r in rows if r.pk in published and r.headers.get(FORGET_HEADER)]
         if private:
             OutboxMessage.objects.filter(pk__in=private).update(args=[], kwargs={})
     return sent, broker_error
