@@ -132,6 +132,12 @@ TEXTS = [
     ),
     gettext_noop("The legal answer deadline, in business days (a setting)."),
     gettext_noop("Last day of the legal answer deadline."),
+    gettext_noop(
+        "Date the institution notified an extension of the deadline; null if none recorded."
+    ),
+    gettext_noop(
+        "True when the extension counts (notified within the ordinary deadline): deadline_business_days and deadline_on include it."
+    ),
     gettext_noop("Unanswered past the deadline, or answered after it."),
     gettext_noop(
         "Access-to-information requests civil society filed about the milestone, oldest first (drafts are never shown)."

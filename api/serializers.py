@@ -229,6 +229,18 @@ class InformationRequestSerializer(serializers.Serializer):
         min_value=1, help_text="The legal answer deadline, in business days (a setting)."
     )
     deadline_on = serializers.DateField(help_text="Last day of the legal answer deadline.")
+    extended_on = serializers.DateField(
+        allow_null=True,
+        help_text=(
+            "Date the institution notified an extension of the deadline; null if none recorded."
+        ),
+    )
+    deadline_extended = serializers.BooleanField(
+        help_text=(
+            "True when the extension counts (notified within the ordinary deadline): "
+            "deadline_business_days and deadline_on include it."
+        )
+    )
     overdue = serializers.BooleanField(
         help_text="Unanswered past the deadline, or answered after it."
     )
@@ -246,6 +258,8 @@ def information_requests(milestone, today):
                 "business_days_elapsed": s.elapsed,
                 "deadline_business_days": s.deadline_days,
                 "deadline_on": s.deadline_on,
+                "extended_on": s.extended_on,
+                "deadline_extended": s.extension_counts,
                 "overdue": s.overdue,
             }
         )

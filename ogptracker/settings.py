@@ -541,6 +541,13 @@ INFORMATION_REQUEST_DEADLINE_BUSINESS_DAYS = int(
 )
 if INFORMATION_REQUEST_DEADLINE_BUSINESS_DAYS < 1:
     raise ImproperlyConfigured("INFORMATION_REQUEST_DEADLINE_BUSINESS_DAYS must be 1 or more.")
+# The business days an extension ("ampliación del plazo") the institution notifies within the
+# deadline adds to it.
+INFORMATION_REQUEST_EXTENSION_BUSINESS_DAYS = int(
+    os.environ.get("INFORMATION_REQUEST_EXTENSION_BUSINESS_DAYS", "10")
+)
+if INFORMATION_REQUEST_EXTENSION_BUSINESS_DAYS < 0:
+    raise ImproperlyConfigured("INFORMATION_REQUEST_EXTENSION_BUSINESS_DAYS must be 0 or more.")
 
 
 def _iso_dates(name):

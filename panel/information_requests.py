@@ -70,6 +70,18 @@ class AnswerForm(forms.Form):
     )
 
 
+class ExtensionForm(forms.Form):
+    extended_on = forms.DateField(
+        label=gettext_lazy("Extension notified on"),
+        widget=DateInput,
+        validators=[validate_date_in_range],
+        help_text=gettext_lazy(
+            "The day the institution notified that it extends the answer deadline. It counts "
+            "only when notified within the legal deadline."
+        ),
+    )
+
+
 def _error_items(*forms_):
     items = []
     for form in forms_:
@@ -213,7 +225,10 @@ def _detail_page(request, item, membership, *, status=200, **forms_):
             initial={"answered_on": item.answered_on, "answer_url": item.answer_url},
             prefix="answer",
         ),
+        "extension_form": forms_.get("extension")
+        or ExtensionForm(initial={"extended_on": item.extended_on}, prefix="extension"),
         "standing": rules.standing(item, today=today),
+        "extension_days": rules.extension_business_days(),
         "public_line": rules.public_line(item, today=today),
         "error_items": _error_items(*forms_.values()),
     }
@@ -252,46 +267,67 @@ def text_download(request, item, membership):
     return response
 
 
-@require_POST
-@_signed_in
-def record_filing(request, item, membership):
-    form = FilingForm(request.POST, prefix="filing")
+def _record(request, item, membership, *, form_class, prefix, service, success):
+    """A POST of one of the detail page's forms: `service` called with the form's cleaned
+    data, then back to the page with `success`; the page again with the errors (400)
+    otherwise, nothing written."""
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            services.record_filing(
+            service(
                 information_request=item,
                 membership=membership,
-                folio=form.cleaned_data["folio"],
-                filed_on=form.cleaned_data["filed_on"],
                 now=timezone.now(),
+                **form.cleaned_data,
             )
         except ValidationError as error:
             _apply(form, error)
         else:
-            messages.success(request, _("Filing recorded: the commitment's page now shows it."))
+            messages.success(request, success)
             return redirect(reverse("panel:information-request", kwargs={"pk": item.pk}))
-    return _detail_page(request, item, membership, status=400, filing=form)
+    return _detail_page(request, item, membership, status=400, **{prefix: form})
+
+
+@require_POST
+@_signed_in
+def record_filing(request, item, membership):
+    return _record(
+        request,
+        item,
+        membership,
+        form_class=FilingForm,
+        prefix="filing",
+        service=services.record_filing,
+        success=_("Filing recorded: the commitment's page now shows it."),
+    )
 
 
 @require_POST
 @_signed_in
 def record_answer(request, item, membership):
-    form = AnswerForm(request.POST, prefix="answer")
-    if form.is_valid():
-        try:
-            services.record_answer(
-                information_request=item,
-                membership=membership,
-                answered_on=form.cleaned_data["answered_on"],
-                answer_url=form.cleaned_data["answer_url"],
-                now=timezone.now(),
-            )
-        except ValidationError as error:
-            _apply(form, error)
-        else:
-            messages.success(request, _("Answer recorded."))
-            return redirect(reverse("panel:information-request", kwargs={"pk": item.pk}))
-    return _detail_page(request, item, membership, status=400, answer=form)
+    return _record(
+        request,
+        item,
+        membership,
+        form_class=AnswerForm,
+        prefix="answer",
+        service=services.record_answer,
+        success=_("Answer recorded."),
+    )
+
+
+@require_POST
+@_signed_in
+def record_extension(request, item, membership):
+    return _record(
+        request,
+        item,
+        membership,
+        form_class=ExtensionForm,
+        prefix="extension",
+        service=services.record_extension,
+        success=_("Extension recorded: the deadline on the commitment's page counts it."),
+    )
 
 
 @require_POST

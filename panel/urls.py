@@ -42,6 +42,11 @@ urlpatterns = [
         name="information-request-answer",
     ),
     path(
+        "solicitudes/<int:pk>/ampliacion/",
+        information_requests.record_extension,
+        name="information-request-extension",
+    ),
+    path(
         "solicitudes/<int:pk>/eliminar/",
         information_requests.discard,
         name="information-request-discard",

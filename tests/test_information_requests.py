@@ -340,6 +340,145 @@ def test_the_deadline_is_a_setting(world, settings):
     assert s.deadline_days == 10 and s.overdue and s.overdue_by == 4
 
 
+# After every date the extension tests record (NOW is 2 November 2026).
+LATER = dt.datetime(2027, 1, 4, 10, 0, tzinfo=timezone.get_default_timezone())
+
+
+def extend(world, item, extended_on):
+    return services.record_extension(
+        information_request=item, membership=world["membership"], extended_on=extended_on,
+        now=LATER,
+    )  # fmt: skip
+
+
+def test_an_extension_within_the_deadline_adds_its_business_days(world):
+    from django.utils import translation
+
+    item = filed(world, filed_on=D(2026, 10, 12))  # ordinary deadline: Monday 2 Nov
+    item = extend(world, item, D(2026, 11, 2))  # notified on its last day: it counts
+    # 15 + 10 business days from 13 Oct, Monday 16 Nov (Revolution day) skipped: 17 Nov.
+    s = rules.standing(item, today=D(2026, 11, 10))
+    assert (s.deadline_days, s.deadline_on, s.overdue) == (25, D(2026, 11, 17), False)
+    assert s.extension_counts and s.extended_on == D(2026, 11, 2)
+    with translation.override("es-mx"):
+        line = rules.public_line(item, today=D(2026, 11, 10))
+    assert line == (
+        "Solicitud de información presentada el 12 de octubre de 2026, folio 330026526000123 "
+        "(sin respuesta, 21 días hábiles; plazo ampliado el 2 de noviembre de 2026; "
+        "plazo legal: 17 de noviembre de 2026)."
+    )
+    # Past the extended deadline it is overdue against 25 business days, not 15.
+    s = rules.standing(item, today=D(2026, 11, 20))
+    assert (s.elapsed, s.overdue, s.overdue_by) == (28, True, 3)
+    with translation.override("es-mx"):
+        line = rules.public_line(item, today=D(2026, 11, 20))
+    assert "el plazo legal de 25 días hábiles venció hace 3 días hábiles" in line
+
+
+def test_an_extension_notified_after_the_deadline_does_not_count(world):
+    from django.utils import translation
+
+    item = extend(world, filed(world, filed_on=D(2026, 10, 12)), D(2026, 11, 3))
+    s = rules.standing(item, today=D(2026, 11, 10))
+    assert (s.deadline_days, s.deadline_on, s.extension_counts) == (15, D(2026, 11, 2), False)
+    assert s.overdue and s.overdue_by == 6
+    with translation.override("es-mx"):
+        line = rules.public_line(item, today=D(2026, 11, 10))
+    assert (
+        "una ampliación notificada el 3 de noviembre de 2026, después del plazo legal, "
+        "no cuenta" in line
+    )
+    assert "el plazo legal de 15 días hábiles venció hace 6 días hábiles" in line
+
+
+def test_an_answer_within_the_extension_is_on_time(world):
+    from django.utils import translation
+
+    item = extend(world, filed(world, filed_on=D(2026, 10, 12)), D(2026, 10, 30))
+    item = services.record_answer(
+        information_request=item, membership=world["membership"], answered_on=D(2026, 11, 13),
+        now=LATER,
+    )  # fmt: skip
+    s = rules.standing(item, today=D(2027, 1, 1))
+    assert s.answered and not s.overdue
+    with translation.override("es-mx"):
+        line = rules.public_line(item, today=D(2027, 1, 1))
+    assert line.endswith(
+        ": respondida el 13 de noviembre de 2026 (plazo ampliado el 30 de octubre de 2026)."
+    )
+
+
+def translation_es():
+    from django.utils import translation
+
+    return translation.override("es-mx")
+
+
+def test_extension_dates_are_checked_and_nothing_is_written(world):
+    draft = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    with pytest.raises(ValidationError, match="folio"):
+        extend(world, draft, D(2026, 10, 20))
+    item = filed(world, filed_on=D(2026, 10, 12), folio="9", answered_on=D(2026, 10, 26))
+    for day, expected in [
+        (D(2026, 10, 9), "antes de que se presentara"),
+        (D(2026, 10, 27), "después de la respuesta"),
+        (D(2099, 1, 1), "futuro"),
+    ]:
+        with translation_es(), pytest.raises(ValidationError, match=expected):
+            extend(world, item, day)
+    item.refresh_from_db()
+    assert item.extended_on is None
+    # Once recorded, the answer and a corrected filing cannot be moved around it.
+    other = extend(world, filed(world, filed_on=D(2026, 10, 12), folio="10"), D(2026, 10, 20))
+    with translation_es(), pytest.raises(ValidationError, match="antes de que se notificara"):
+        services.record_answer(
+            information_request=other, membership=world["membership"],
+            answered_on=D(2026, 10, 19), now=LATER,
+        )  # fmt: skip
+    with translation_es(), pytest.raises(ValidationError, match="después de que se notificara"):
+        services.record_filing(
+            information_request=other, membership=world["membership"], folio="10",
+            filed_on=D(2026, 10, 21), now=LATER,
+        )  # fmt: skip
+    other.refresh_from_db()
+    assert (other.filed_on, other.answered_on) == (D(2026, 10, 12), None)
+
+
+def test_the_database_refuses_an_extension_before_filing(world):
+    from django.db import IntegrityError, transaction
+
+    item = filed(world, filed_on=D(2026, 10, 12))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InformationRequest.objects.filter(pk=item.pk).update(extended_on=D(2026, 10, 1))
+
+
+def test_panel_records_an_extension(world, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        item = filed(world, filed_on=D(2026, 10, 12))
+    client.force_login(world["people"]["cso"])
+    url = f"/panel/solicitudes/{item.pk}/"
+    assert 'id="form-extension"' in client.get(url).content.decode()
+    response = client.post(url + "ampliacion/", {"extension-extended_on": "2026-10-05"})
+    assert response.status_code == 400
+    assert 'id="error-summary"' in response.content.decode()
+    assert "antes de que se presentara" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url + "ampliacion/", {"extension-extended_on": "2026-10-30"})
+    assert response.status_code == 302 and response["Location"] == url
+    item.refresh_from_db()
+    assert item.extended_on == D(2026, 10, 30)
+    public = client.get(world["commitment"].get_absolute_url()).content.decode()
+    assert "plazo ampliado el 30 de octubre de 2026" in public
+    row = client.get(f"/api/v1/milestones/{world['red'].pk}/").json()["information_requests"][0]
+    assert (row["extended_on"], row["deadline_extended"]) == ("2026-10-30", True)
+    assert (row["deadline_business_days"], row["deadline_on"]) == (25, "2026-11-17")
+    # Another organisation's request is not theirs to extend.
+    client.force_login(world["people"]["other"])
+    assert (
+        client.post(url + "ampliacion/", {"extension-extended_on": "2026-10-30"}).status_code == 404
+    )
+
+
 def test_filed_on_a_day_off_counts_from_the_next_business_day(world):
     item = filed(world, filed_on=D(2026, 10, 17))  # a Saturday: received Monday 19
     assert rules.standing(item, today=D(2026, 10, 20)).elapsed == 1
@@ -578,6 +717,8 @@ def test_api_lists_filed_requests_only(world, client, django_capture_on_commit_c
         "business_days_elapsed": s.elapsed,
         "deadline_business_days": 15,
         "deadline_on": "2026-11-02",
+        "extended_on": None,
+        "deadline_extended": False,
         "overdue": s.overdue,
     }
 

@@ -38,6 +38,9 @@ class InformationRequest(models.Model):
     folio = models.CharField(_("folio"), max_length=60, blank=True)
     filed_on = models.DateField(_("filed on"), null=True, blank=True)
     answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    # The day the institution notified an extension of the answer deadline ("ampliación del
+    # plazo"); it counts only when notified within the ordinary deadline (rules.standing).
+    extended_on = models.DateField(_("extension notified on"), null=True, blank=True)
     answer_url = models.URLField(_("link to the answer"), blank=True, max_length=1000)
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
@@ -57,6 +60,11 @@ class InformationRequest(models.Model):
                 condition=Q(answered_on__isnull=True)
                 | (Q(filed_on__isnull=False) & Q(answered_on__gte=F("filed_on"))),
                 name="information_request_answered_after_filed",
+            ),
+            models.CheckConstraint(
+                condition=Q(extended_on__isnull=True)
+                | (Q(filed_on__isnull=False) & Q(extended_on__gte=F("filed_on"))),
+                name="information_request_extended_after_filed",
             ),
             # A folio names one request of the platform: an organisation records it once.
             models.UniqueConstraint(

@@ -72,11 +72,17 @@ class Standing:
 
     filed_on: dt.date
     answered_on: dt.date | None
+    # The legal deadline in business days: the ordinary term, plus the extension's when one
+    # was notified within it.
     deadline_days: int
     # Business days counted from the day after filing (a request filed on a day off counts
     # as filed on the next business day), up to today or, once answered, to the answer.
     elapsed: int
     deadline_on: dt.date
+    # The day an extension was notified (None: none recorded), and whether it counts: notified
+    # on or before the ordinary deadline's last day (a late one does not extend it).
+    extended_on: dt.date | None = None
+    extension_counts: bool = False
 
     @property
     def answered(self):
@@ -92,6 +98,10 @@ class Standing:
         return max(0, self.elapsed - self.deadline_days)
 
 
+def extension_business_days():
+    return settings.INFORMATION_REQUEST_EXTENSION_BUSINESS_DAYS
+
+
 def standing(request, *, today):
     """The Standing of a filed request (None for a draft)."""
     if request.filed_on is None:
@@ -102,6 +112,11 @@ def standing(request, *, today):
     received = business_days.next_business_day(request.filed_on, extra)
     end = request.answered_on or today
     days = deadline_business_days()
+    ordinary_end = business_days.add_business_days(received, days, extra)
+    extended_on = request.extended_on
+    counts = extended_on is not None and extended_on <= ordinary_end
+    if counts:
+        days += extension_business_days()
     elapsed = business_days.business_days_between(received, end, extra)
     return Standing(
         filed_on=request.filed_on,
@@ -109,11 +124,25 @@ def standing(request, *, today):
         deadline_days=days,
         elapsed=elapsed,
         deadline_on=business_days.add_business_days(received, days, extra),
+        extended_on=extended_on,
+        extension_counts=counts,
     )
 
 
 def _date(value):
     return formats.date_format(value, "DATE_FORMAT")
+
+
+def _extension(s):
+    """The clause on the extension, or "": it names the day it was notified and, when it
+    came after the ordinary deadline, that it does not count."""
+    if s.extended_on is None:
+        return ""
+    if s.extension_counts:
+        return _("deadline extended on %(date)s") % {"date": _date(s.extended_on)}
+    return _("an extension notified on %(date)s, after the legal deadline, does not count") % {
+        "date": _date(s.extended_on)
+    }
 
 
 def public_line(request, *, today):
@@ -125,31 +154,39 @@ def public_line(request, *, today):
         "date": _date(s.filed_on),
         "folio": request.folio,
     }
+    extension = _extension(s)
     if s.answered:
         if s.overdue:
-            return ngettext(
-                "%(filed)s: answered on %(date)s, %(days)d business day after the legal deadline.",
-                "%(filed)s: answered on %(date)s, %(days)d business days after the legal deadline.",
+            line = ngettext(
+                "%(filed)s: answered on %(date)s, %(days)d business day after the legal deadline",
+                "%(filed)s: answered on %(date)s, %(days)d business days after the legal deadline",
                 s.overdue_by,
             ) % {"filed": filed, "date": _date(s.answered_on), "days": s.overdue_by}
-        return _("%(filed)s: answered on %(date)s.") % {
-            "filed": filed,
-            "date": _date(s.answered_on),
-        }
+        else:
+            line = _("%(filed)s: answered on %(date)s") % {
+                "filed": filed,
+                "date": _date(s.answered_on),
+            }
+        return f"{line} ({extension})." if extension else f"{line}."
     waiting = ngettext(
         "no answer, %(days)d business day",
         "no answer, %(days)d business days",
         s.elapsed,
     ) % {"days": s.elapsed}
+    parts = [waiting, extension] if extension else [waiting]
     if s.overdue:
-        late = ngettext(
-            "the legal deadline of %(deadline)d business days passed %(late)d business day ago",
-            "the legal deadline of %(deadline)d business days passed %(late)d business days ago",
-            s.overdue_by,
-        ) % {"deadline": s.deadline_days, "late": s.overdue_by}
-        return f"{filed} ({waiting}; {late})."
-    left = _("legal deadline: %(date)s") % {"date": _date(s.deadline_on)}
-    return f"{filed} ({waiting}; {left})."
+        parts.append(
+            ngettext(
+                "the legal deadline of %(deadline)d business days passed %(late)d business day ago",
+                "the legal deadline of %(deadline)d business days passed %(late)d business days "
+                "ago",
+                s.overdue_by,
+            )
+            % {"deadline": s.deadline_days, "late": s.overdue_by}
+        )
+    else:
+        parts.append(_("legal deadline: %(date)s") % {"date": _date(s.deadline_on)})
+    return f"{filed} ({'; '.join(parts)})."
 
 
 ORDER = ("filed_on", "pk")
@@ -164,6 +201,7 @@ class FiledRequest:
     filed_on: dt.date
     answered_on: dt.date | None
     answer_url: str
+    extended_on: dt.date | None = None
 
     @property
     def is_answered(self):
@@ -206,7 +244,9 @@ def with_filed(milestones):
         .order_by()
         .values("milestone")
         .annotate(
-            rows=_JsonArray(_JsonObject("id", "folio", "filed_on", "answered_on", "answer_url"))
+            rows=_JsonArray(
+                _JsonObject("id", "folio", "filed_on", "answered_on", "answer_url", "extended_on")
+            )
         )
         .values("rows")
     )
@@ -215,12 +255,14 @@ def with_filed(milestones):
 
 def _from_json(row):
     answered = row.get("answered_on")
+    extended = row.get("extended_on")
     return FiledRequest(
         pk=row["id"],
         folio=row["folio"],
         filed_on=dt.date.fromisoformat(row["filed_on"]),
         answered_on=dt.date.fromisoformat(answered) if answered else None,
         answer_url=row.get("answer_url") or "",
+        extended_on=dt.date.fromisoformat(extended) if extended else None,
     )
 
 

@@ -230,6 +230,15 @@ def record_filing(*, information_request, membership, folio, filed_on, now):
         locked = _locked(information_request)
         if locked.is_answered:
             raise ValidationError(_("The answer is already recorded: the filing stays as it is."))
+        if locked.extended_on is not None and filed_on > locked.extended_on:
+            raise ValidationError(
+                {
+                    "filed_on": _(
+                        "The request cannot be filed after the extension was notified (%(date)s)."
+                    )
+                    % {"date": formats.date_format(locked.extended_on, "DATE_FORMAT")}
+                }
+            )
         if (
             InformationRequest.objects.filter(organisation=locked.organisation, folio=folio)
             .exclude(pk=locked.pk)
@@ -267,8 +276,51 @@ def record_answer(*, information_request, membership, answered_on, answer_url=""
             before_message=_("The answer cannot come before the request was filed (%(date)s).")
             % {"date": formats.date_format(locked.filed_on, "DATE_FORMAT")},
         )
+        if locked.extended_on is not None and answered_on < locked.extended_on:
+            raise ValidationError(
+                {
+                    "answered_on": _(
+                        "The answer cannot come before the extension was notified (%(date)s)."
+                    )
+                    % {"date": formats.date_format(locked.extended_on, "DATE_FORMAT")}
+                }
+            )
         locked.answered_on, locked.answer_url = answered_on, (answer_url or "").strip()
         locked.updated_at = now
         locked.save(update_fields=["answered_on", "answer_url", "updated_at"])
+        invalidate_commitment_pages(locked.milestone.commitment_id)
+        return locked
+
+
+def record_extension(*, information_request, membership, extended_on, now):
+    """Record the day the institution notified an extension of the answer deadline (a
+    correction replaces it). Whether it extends the deadline is the rule's (rules.standing):
+    only when notified within the ordinary deadline; a later one is shown as not counting."""
+    _check_membership(membership, information_request.organisation)
+    if extended_on is None:
+        raise ValidationError({"extended_on": _("Give the date the extension was notified.")})
+    with transaction.atomic():
+        locked = _locked(information_request)
+        if not locked.is_filed:
+            raise ValidationError(_("Record the folio and filing date first."))
+        _check_date(
+            extended_on,
+            field="extended_on",
+            now=now,
+            not_before=locked.filed_on,
+            before_message=_(
+                "The extension cannot be notified before the request was filed (%(date)s)."
+            )
+            % {"date": formats.date_format(locked.filed_on, "DATE_FORMAT")},
+        )
+        if locked.answered_on is not None and extended_on > locked.answered_on:
+            raise ValidationError(
+                {
+                    "extended_on": _("The extension cannot come after the answer (%(date)s).")
+                    % {"date": formats.date_format(locked.answered_on, "DATE_FORMAT")}
+                }
+            )
+        locked.extended_on, locked.updated_at = extended_on, now
+        locked.save(update_fields=["extended_on", "updated_at"])
         invalidate_commitment_pages(locked.milestone.commitment_id)
         return locked
