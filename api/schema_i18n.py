@@ -138,7 +138,12 @@ TEXTS = [
     gettext_noop(
         "True when the extension counts (notified within the ordinary deadline): deadline_business_days and deadline_on include it."
     ),
-    gettext_noop("Unanswered past the deadline, or answered after it."),
+    gettext_noop(
+        "Unanswered past the deadline (up to its withdrawal, if withdrawn), or answered after it."
+    ),
+    gettext_noop(
+        "Date the organisation withdrew the request; the business days stop counting on it. Null if not withdrawn."
+    ),
     gettext_noop(
         "Access-to-information requests civil society filed about the milestone, oldest first (drafts are never shown)."
     ),

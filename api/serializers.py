@@ -241,8 +241,18 @@ class InformationRequestSerializer(serializers.Serializer):
             "deadline_business_days and deadline_on include it."
         )
     )
+    withdrawn_on = serializers.DateField(
+        allow_null=True,
+        help_text=(
+            "Date the organisation withdrew the request; the business days stop counting on it. "
+            "Null if not withdrawn."
+        ),
+    )
     overdue = serializers.BooleanField(
-        help_text="Unanswered past the deadline, or answered after it."
+        help_text=(
+            "Unanswered past the deadline (up to its withdrawal, if withdrawn), or answered "
+            "after it."
+        )
     )
 
 
@@ -260,6 +270,7 @@ def information_requests(milestone, today):
                 "deadline_on": s.deadline_on,
                 "extended_on": s.extended_on,
                 "deadline_extended": s.extension_counts,
+                "withdrawn_on": s.withdrawn_on,
                 "overdue": s.overdue,
             }
         )

@@ -82,6 +82,18 @@ class ExtensionForm(forms.Form):
     )
 
 
+class WithdrawalForm(forms.Form):
+    withdrawn_on = forms.DateField(
+        label=gettext_lazy("Withdrawn on"),
+        widget=DateInput,
+        validators=[validate_date_in_range],
+        help_text=gettext_lazy(
+            "The day your organisation withdrew the request on the platform: the business days "
+            "stop counting on it."
+        ),
+    )
+
+
 def _error_items(*forms_):
     items = []
     for form in forms_:
@@ -227,6 +239,8 @@ def _detail_page(request, item, membership, *, status=200, **forms_):
         ),
         "extension_form": forms_.get("extension")
         or ExtensionForm(initial={"extended_on": item.extended_on}, prefix="extension"),
+        "withdrawal_form": forms_.get("withdrawal")
+        or WithdrawalForm(initial={"withdrawn_on": item.withdrawn_on}, prefix="withdrawal"),
         "standing": rules.standing(item, today=today),
         "extension_days": rules.extension_business_days(),
         "public_line": rules.public_line(item, today=today),
@@ -327,6 +341,20 @@ def record_extension(request, item, membership):
         prefix="extension",
         service=services.record_extension,
         success=_("Extension recorded: the deadline on the commitment's page counts it."),
+    )
+
+
+@require_POST
+@_signed_in
+def withdraw(request, item, membership):
+    return _record(
+        request,
+        item,
+        membership,
+        form_class=WithdrawalForm,
+        prefix="withdrawal",
+        service=services.withdraw,
+        success=_("Withdrawal recorded: the commitment's page shows it."),
     )
 
 

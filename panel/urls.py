@@ -47,6 +47,11 @@ urlpatterns = [
         name="information-request-extension",
     ),
     path(
+        "solicitudes/<int:pk>/retirada/",
+        information_requests.withdraw,
+        name="information-request-withdrawal",
+    ),
+    path(
         "solicitudes/<int:pk>/eliminar/",
         information_requests.discard,
         name="information-request-discard",

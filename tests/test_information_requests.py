@@ -479,6 +479,97 @@ def test_panel_records_an_extension(world, client, django_capture_on_commit_call
     )
 
 
+def withdraw(world, item, withdrawn_on):
+    return services.withdraw(
+        information_request=item, membership=world["membership"], withdrawn_on=withdrawn_on,
+        now=LATER,
+    )  # fmt: skip
+
+
+def test_a_withdrawal_stops_the_count(world):
+    item = withdraw(world, filed(world, filed_on=D(2026, 10, 12)), D(2026, 10, 30))
+    # Withdrawn with 14 business days elapsed: it stays at 14, within the deadline, forever.
+    s = rules.standing(item, today=D(2027, 6, 1))
+    assert (s.elapsed, s.overdue, s.withdrawn) == (14, False, True)
+    with translation_es():
+        line = rules.public_line(item, today=D(2027, 6, 1))
+    assert line == (
+        "Solicitud de información presentada el 12 de octubre de 2026, folio 330026526000123: "
+        "retirada por la organización el 30 de octubre de 2026, dentro del plazo legal."
+    )
+
+
+def test_a_withdrawal_past_the_deadline_says_so(world):
+    item = withdraw(world, filed(world, filed_on=D(2026, 10, 12)), D(2026, 11, 17))
+    s = rules.standing(item, today=D(2027, 6, 1))
+    assert (s.elapsed, s.overdue, s.overdue_by) == (25, True, 10)
+    with translation_es():
+        line = rules.public_line(item, today=D(2027, 6, 1))
+    assert line.endswith(
+        ": retirada por la organización el 17 de noviembre de 2026, 10 días hábiles después de "
+        "que venciera el plazo legal sin respuesta."
+    )
+
+
+def test_withdrawal_is_checked_and_closes_the_request(world):
+    draft = services.draft(milestone=world["red"], membership=world["membership"], now=NOW)
+    with translation_es(), pytest.raises(ValidationError, match="borrador"):
+        withdraw(world, draft, D(2026, 10, 20))
+    answered = filed(world, filed_on=D(2026, 10, 12), folio="8", answered_on=D(2026, 10, 26))
+    with translation_es(), pytest.raises(ValidationError, match="respondida"):
+        withdraw(world, answered, D(2026, 10, 27))
+    item = extend(world, filed(world, filed_on=D(2026, 10, 12), folio="9"), D(2026, 10, 20))
+    for day, expected in [(D(2026, 10, 19), "antes de la presentación"), (D(2099, 1, 1), "futuro")]:
+        with translation_es(), pytest.raises(ValidationError, match=expected):
+            withdraw(world, item, day)
+    item = withdraw(world, item, D(2026, 10, 21))
+    # Withdrawn: no answer, no later extension, no filing correction.
+    m = world["membership"]
+    with translation_es(), pytest.raises(ValidationError, match="retirada"):
+        services.record_answer(
+            information_request=item, membership=m, answered_on=D(2026, 10, 22), now=LATER
+        )
+    with translation_es(), pytest.raises(ValidationError, match="después del retiro"):
+        extend(world, item, D(2026, 10, 22))
+    with translation_es(), pytest.raises(ValidationError, match="retirada"):
+        services.record_filing(
+            information_request=item, membership=m, folio="9", filed_on=D(2026, 10, 13), now=LATER
+        )
+    item.refresh_from_db()
+    assert (item.filed_on, item.answered_on, item.extended_on, item.withdrawn_on) == (
+        D(2026, 10, 12), None, D(2026, 10, 20), D(2026, 10, 21),
+    )  # fmt: skip
+
+
+def test_the_database_refuses_an_answered_request_withdrawn(world):
+    from django.db import IntegrityError, transaction
+
+    item = filed(world, filed_on=D(2026, 10, 12), answered_on=D(2026, 10, 20))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InformationRequest.objects.filter(pk=item.pk).update(withdrawn_on=D(2026, 10, 21))
+
+
+def test_panel_records_a_withdrawal(world, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        item = filed(world, filed_on=D(2026, 10, 12))
+    client.force_login(world["people"]["cso"])
+    url = f"/panel/solicitudes/{item.pk}/"
+    assert 'id="form-withdrawal"' in client.get(url).content.decode()
+    response = client.post(url + "retirada/", {"withdrawal-withdrawn_on": "2026-10-01"})
+    assert response.status_code == 400 and 'id="error-summary"' in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url + "retirada/", {"withdrawal-withdrawn_on": "2026-10-30"})
+    assert response.status_code == 302 and response["Location"] == url
+    page = client.get(url).content.decode()
+    assert 'id="form-answer"' not in page and 'id="form-filing"' not in page
+    public = client.get(world["commitment"].get_absolute_url()).content.decode()
+    assert "retirada por la organización el 30 de octubre de 2026" in public
+    row = client.get(f"/api/v1/milestones/{world['red'].pk}/").json()["information_requests"][0]
+    assert (row["withdrawn_on"], row["business_days_elapsed"], row["overdue"]) == (
+        "2026-10-30", 14, False,
+    )  # fmt: skip
+
+
 def test_filed_on_a_day_off_counts_from_the_next_business_day(world):
     item = filed(world, filed_on=D(2026, 10, 17))  # a Saturday: received Monday 19
     assert rules.standing(item, today=D(2026, 10, 20)).elapsed == 1
@@ -719,6 +810,7 @@ def test_api_lists_filed_requests_only(world, client, django_capture_on_commit_c
         "deadline_on": "2026-11-02",
         "extended_on": None,
         "deadline_extended": False,
+        "withdrawn_on": None,
         "overdue": s.overdue,
     }
 

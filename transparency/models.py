@@ -41,6 +41,8 @@ class InformationRequest(models.Model):
     # The day the institution notified an extension of the answer deadline ("ampliación del
     # plazo"); it counts only when notified within the ordinary deadline (rules.standing).
     extended_on = models.DateField(_("extension notified on"), null=True, blank=True)
+    # The day the organisation withdrew the request ("desistimiento"): the count stops there.
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     answer_url = models.URLField(_("link to the answer"), blank=True, max_length=1000)
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
@@ -66,6 +68,15 @@ class InformationRequest(models.Model):
                 | (Q(filed_on__isnull=False) & Q(extended_on__gte=F("filed_on"))),
                 name="information_request_extended_after_filed",
             ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True)
+                | (
+                    Q(filed_on__isnull=False)
+                    & Q(answered_on__isnull=True)
+                    & Q(withdrawn_on__gte=F("filed_on"))
+                ),
+                name="information_request_withdrawn_after_filed_unanswered",
+            ),
             # A folio names one request of the platform: an organisation records it once.
             models.UniqueConstraint(
                 fields=["organisation", "folio"],
@@ -84,3 +95,7 @@ class InformationRequest(models.Model):
     @property
     def is_answered(self):
         return self.answered_on is not None
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_on is not None

@@ -83,14 +83,21 @@ class Standing:
     # on or before the ordinary deadline's last day (a late one does not extend it).
     extended_on: dt.date | None = None
     extension_counts: bool = False
+    # The day the organisation withdrew it (None: it did not): the count stops there.
+    withdrawn_on: dt.date | None = None
 
     @property
     def answered(self):
         return self.answered_on is not None
 
     @property
+    def withdrawn(self):
+        return self.withdrawn_on is not None
+
+    @property
     def overdue(self):
-        """Unanswered past the deadline, or answered after it."""
+        """Unanswered past the deadline (up to its withdrawal, if withdrawn), or answered after
+        it."""
         return self.elapsed > self.deadline_days
 
     @property
@@ -110,7 +117,7 @@ def standing(request, *, today):
     # Received on the day filed, or on the next business day when filed on a day off; the
     # term runs from the business day after it ("a partir del día siguiente").
     received = business_days.next_business_day(request.filed_on, extra)
-    end = request.answered_on or today
+    end = request.answered_on or request.withdrawn_on or today
     days = deadline_business_days()
     ordinary_end = business_days.add_business_days(received, days, extra)
     extended_on = request.extended_on
@@ -126,6 +133,7 @@ def standing(request, *, today):
         deadline_on=business_days.add_business_days(received, days, extra),
         extended_on=extended_on,
         extension_counts=counts,
+        withdrawn_on=request.withdrawn_on,
     )
 
 
@@ -145,6 +153,31 @@ def _extension(s):
     }
 
 
+def _closed(s, filed):
+    """The line of a request answered or withdrawn (without its final stop), or None."""
+    if s.answered:
+        if s.overdue:
+            return ngettext(
+                "%(filed)s: answered on %(date)s, %(days)d business day after the legal deadline",
+                "%(filed)s: answered on %(date)s, %(days)d business days after the legal deadline",
+                s.overdue_by,
+            ) % {"filed": filed, "date": _date(s.answered_on), "days": s.overdue_by}
+        return _("%(filed)s: answered on %(date)s") % {"filed": filed, "date": _date(s.answered_on)}
+    if s.withdrawn:
+        if s.overdue:
+            return ngettext(
+                "%(filed)s: withdrawn by the organisation on %(date)s, %(days)d business day "
+                "after the legal deadline passed without an answer",
+                "%(filed)s: withdrawn by the organisation on %(date)s, %(days)d business days "
+                "after the legal deadline passed without an answer",
+                s.overdue_by,
+            ) % {"filed": filed, "date": _date(s.withdrawn_on), "days": s.overdue_by}
+        return _(
+            "%(filed)s: withdrawn by the organisation on %(date)s, within the legal deadline"
+        ) % {"filed": filed, "date": _date(s.withdrawn_on)}
+    return None
+
+
 def public_line(request, *, today):
     """The sentence the commitment page shows for a filed request, in the active language."""
     s = standing(request, today=today)
@@ -155,19 +188,9 @@ def public_line(request, *, today):
         "folio": request.folio,
     }
     extension = _extension(s)
-    if s.answered:
-        if s.overdue:
-            line = ngettext(
-                "%(filed)s: answered on %(date)s, %(days)d business day after the legal deadline",
-                "%(filed)s: answered on %(date)s, %(days)d business days after the legal deadline",
-                s.overdue_by,
-            ) % {"filed": filed, "date": _date(s.answered_on), "days": s.overdue_by}
-        else:
-            line = _("%(filed)s: answered on %(date)s") % {
-                "filed": filed,
-                "date": _date(s.answered_on),
-            }
-        return f"{line} ({extension})." if extension else f"{line}."
+    closed = _closed(s, filed)
+    if closed:
+        return f"{closed} ({extension})." if extension else f"{closed}."
     waiting = ngettext(
         "no answer, %(days)d business day",
         "no answer, %(days)d business days",
@@ -202,6 +225,7 @@ class FiledRequest:
     answered_on: dt.date | None
     answer_url: str
     extended_on: dt.date | None = None
+    withdrawn_on: dt.date | None = None
 
     @property
     def is_answered(self):
@@ -245,7 +269,15 @@ def with_filed(milestones):
         .values("milestone")
         .annotate(
             rows=_JsonArray(
-                _JsonObject("id", "folio", "filed_on", "answered_on", "answer_url", "extended_on")
+                _JsonObject(
+                    "id",
+                    "folio",
+                    "filed_on",
+                    "answered_on",
+                    "answer_url",
+                    "extended_on",
+                    "withdrawn_on",
+                )
             )
         )
         .values("rows")
@@ -255,7 +287,7 @@ def with_filed(milestones):
 
 def _from_json(row):
     answered = row.get("answered_on")
-    extended = row.get("extended_on")
+    extended, withdrawn = row.get("extended_on"), row.get("withdrawn_on")
     return FiledRequest(
         pk=row["id"],
         folio=row["folio"],
@@ -263,6 +295,7 @@ def _from_json(row):
         answered_on=dt.date.fromisoformat(answered) if answered else None,
         answer_url=row.get("answer_url") or "",
         extended_on=dt.date.fromisoformat(extended) if extended else None,
+        withdrawn_on=dt.date.fromisoformat(withdrawn) if withdrawn else None,
     )
 
 

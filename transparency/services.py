@@ -230,6 +230,8 @@ def record_filing(*, information_request, membership, folio, filed_on, now):
         locked = _locked(information_request)
         if locked.is_answered:
             raise ValidationError(_("The answer is already recorded: the filing stays as it is."))
+        if locked.is_withdrawn:
+            raise ValidationError(_("The request was withdrawn: the filing stays as it is."))
         if locked.extended_on is not None and filed_on > locked.extended_on:
             raise ValidationError(
                 {
@@ -268,6 +270,8 @@ def record_answer(*, information_request, membership, answered_on, answer_url=""
         locked = _locked(information_request)
         if not locked.is_filed:
             raise ValidationError(_("Record the folio and filing date first."))
+        if locked.is_withdrawn:
+            raise ValidationError(_("The request was withdrawn: no answer is recorded for it."))
         _check_date(
             answered_on,
             field="answered_on",
@@ -313,6 +317,13 @@ def record_extension(*, information_request, membership, extended_on, now):
             )
             % {"date": formats.date_format(locked.filed_on, "DATE_FORMAT")},
         )
+        if locked.withdrawn_on is not None and extended_on > locked.withdrawn_on:
+            raise ValidationError(
+                {
+                    "extended_on": _("The extension cannot come after the withdrawal (%(date)s).")
+                    % {"date": formats.date_format(locked.withdrawn_on, "DATE_FORMAT")}
+                }
+            )
         if locked.answered_on is not None and extended_on > locked.answered_on:
             raise ValidationError(
                 {
@@ -322,5 +333,35 @@ def record_extension(*, information_request, membership, extended_on, now):
             )
         locked.extended_on, locked.updated_at = extended_on, now
         locked.save(update_fields=["extended_on", "updated_at"])
+        invalidate_commitment_pages(locked.milestone.commitment_id)
+        return locked
+
+
+def withdraw(*, information_request, membership, withdrawn_on, now):
+    """Record that the organisation withdrew a filed request it had no answer to
+    ("desistimiento"): the business days stop counting on that day (a correction replaces
+    it)."""
+    _check_membership(membership, information_request.organisation)
+    if withdrawn_on is None:
+        raise ValidationError({"withdrawn_on": _("Give the date the request was withdrawn.")})
+    with transaction.atomic():
+        locked = _locked(information_request)
+        if not locked.is_filed:
+            raise ValidationError(_("A draft is deleted, not withdrawn."))
+        if locked.is_answered:
+            raise ValidationError(_("The request was answered: it can no longer be withdrawn."))
+        earliest = max(locked.filed_on, locked.extended_on or locked.filed_on)
+        _check_date(
+            withdrawn_on,
+            field="withdrawn_on",
+            now=now,
+            not_before=earliest,
+            before_message=_(
+                "The withdrawal cannot come before the filing or a recorded extension (%(date)s)."
+            )
+            % {"date": formats.date_format(earliest, "DATE_FORMAT")},
+        )
+        locked.withdrawn_on, locked.updated_at = withdrawn_on, now
+        locked.save(update_fields=["withdrawn_on", "updated_at"])
         invalidate_commitment_pages(locked.milestone.commitment_id)
         return locked
