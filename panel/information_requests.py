@@ -281,10 +281,21 @@ def text_download(request, item, membership):
     return response
 
 
-def _record(request, item, membership, *, form_class, prefix, service, success):
+def _record(request, item, membership, *, form_class, prefix, service, success, remove=None):
     """A POST of one of the detail page's forms: `service` called with the form's cleaned
     data, then back to the page with `success`; the page again with the errors (400)
-    otherwise, nothing written."""
+    otherwise, nothing written. With `remove`, a (service, message) pair, the form's remove
+    button (`<prefix>-remove`) calls that service instead."""
+    back = redirect(reverse("panel:information-request", kwargs={"pk": item.pk}))
+    if remove is not None and f"{prefix}-remove" in request.POST:
+        service, success = remove
+        try:
+            service(information_request=item, membership=membership, now=timezone.now())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, success)
+        return back
     form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
@@ -298,7 +309,7 @@ def _record(request, item, membership, *, form_class, prefix, service, success):
             _apply(form, error)
         else:
             messages.success(request, success)
-            return redirect(reverse("panel:information-request", kwargs={"pk": item.pk}))
+            return back
     return _detail_page(request, item, membership, status=400, **{prefix: form})
 
 
@@ -341,6 +352,7 @@ def record_extension(request, item, membership):
         prefix="extension",
         service=services.record_extension,
         success=_("Extension recorded: the deadline on the commitment's page counts it."),
+        remove=(services.remove_extension, _("Extension removed.")),
     )
 
 
@@ -355,6 +367,7 @@ def withdraw(request, item, membership):
         prefix="withdrawal",
         service=services.withdraw,
         success=_("Withdrawal recorded: the commitment's page shows it."),
+        remove=(services.remove_withdrawal, _("Withdrawal removed: the request counts again.")),
     )
 
 

@@ -364,8 +364,8 @@ def test_an_extension_within_the_deadline_adds_its_business_days(world):
         line = rules.public_line(item, today=D(2026, 11, 10))
     assert line == (
         "Solicitud de información presentada el 12 de octubre de 2026, folio 330026526000123 "
-        "(sin respuesta, 21 días hábiles; plazo ampliado el 2 de noviembre de 2026; "
-        "plazo legal: 17 de noviembre de 2026)."
+        "(sin respuesta, 21 días hábiles; ampliación del plazo notificada el 2 de noviembre de "
+        "2026; plazo legal: 17 de noviembre de 2026)."
     )
     # Past the extended deadline it is overdue against 25 business days, not 15.
     s = rules.standing(item, today=D(2026, 11, 20))
@@ -385,8 +385,8 @@ def test_an_extension_notified_after_the_deadline_does_not_count(world):
     with translation.override("es-mx"):
         line = rules.public_line(item, today=D(2026, 11, 10))
     assert (
-        "una ampliación notificada el 3 de noviembre de 2026, después del plazo legal, "
-        "no cuenta" in line
+        "una ampliación notificada el 3 de noviembre de 2026, después de vencido el plazo "
+        "ordinario, por lo que no lo amplía" in line
     )
     assert "el plazo legal de 15 días hábiles venció hace 6 días hábiles" in line
 
@@ -404,7 +404,8 @@ def test_an_answer_within_the_extension_is_on_time(world):
     with translation.override("es-mx"):
         line = rules.public_line(item, today=D(2027, 1, 1))
     assert line.endswith(
-        ": respondida el 13 de noviembre de 2026 (plazo ampliado el 30 de octubre de 2026)."
+        ": respondida el 13 de noviembre de 2026 (ampliación del plazo notificada el 30 de "
+        "octubre de 2026)."
     )
 
 
@@ -468,7 +469,7 @@ def test_panel_records_an_extension(world, client, django_capture_on_commit_call
     item.refresh_from_db()
     assert item.extended_on == D(2026, 10, 30)
     public = client.get(world["commitment"].get_absolute_url()).content.decode()
-    assert "plazo ampliado el 30 de octubre de 2026" in public
+    assert "ampliación del plazo notificada el 30 de octubre de 2026" in public
     row = client.get(f"/api/v1/milestones/{world['red'].pk}/").json()["information_requests"][0]
     assert (row["extended_on"], row["deadline_extended"]) == ("2026-10-30", True)
     assert (row["deadline_business_days"], row["deadline_on"]) == (25, "2026-11-17")
@@ -495,7 +496,7 @@ def test_a_withdrawal_stops_the_count(world):
         line = rules.public_line(item, today=D(2027, 6, 1))
     assert line == (
         "Solicitud de información presentada el 12 de octubre de 2026, folio 330026526000123: "
-        "retirada por la organización el 30 de octubre de 2026, dentro del plazo legal."
+        "la organización desistió de ella el 30 de octubre de 2026, dentro del plazo legal."
     )
 
 
@@ -506,8 +507,8 @@ def test_a_withdrawal_past_the_deadline_says_so(world):
     with translation_es():
         line = rules.public_line(item, today=D(2027, 6, 1))
     assert line.endswith(
-        ": retirada por la organización el 17 de noviembre de 2026, 10 días hábiles después de "
-        "que venciera el plazo legal sin respuesta."
+        ": la organización desistió de ella el 17 de noviembre de 2026, 10 días hábiles "
+        "después de que venciera el plazo legal sin respuesta."
     )
 
 
@@ -519,19 +520,22 @@ def test_withdrawal_is_checked_and_closes_the_request(world):
     with translation_es(), pytest.raises(ValidationError, match="respondida"):
         withdraw(world, answered, D(2026, 10, 27))
     item = extend(world, filed(world, filed_on=D(2026, 10, 12), folio="9"), D(2026, 10, 20))
-    for day, expected in [(D(2026, 10, 19), "antes de la presentación"), (D(2099, 1, 1), "futuro")]:
+    for day, expected in [
+        (D(2026, 10, 19), "anterior a la presentación"),
+        (D(2099, 1, 1), "futuro"),
+    ]:
         with translation_es(), pytest.raises(ValidationError, match=expected):
             withdraw(world, item, day)
     item = withdraw(world, item, D(2026, 10, 21))
     # Withdrawn: no answer, no later extension, no filing correction.
     m = world["membership"]
-    with translation_es(), pytest.raises(ValidationError, match="retirada"):
+    with translation_es(), pytest.raises(ValidationError, match="desistió"):
         services.record_answer(
             information_request=item, membership=m, answered_on=D(2026, 10, 22), now=LATER
         )
-    with translation_es(), pytest.raises(ValidationError, match="después del retiro"):
-        extend(world, item, D(2026, 10, 22))
-    with translation_es(), pytest.raises(ValidationError, match="retirada"):
+    with translation_es(), pytest.raises(ValidationError, match="quita el desistimiento"):
+        extend(world, item, D(2026, 10, 20))
+    with translation_es(), pytest.raises(ValidationError, match="desistió"):
         services.record_filing(
             information_request=item, membership=m, folio="9", filed_on=D(2026, 10, 13), now=LATER
         )
@@ -563,11 +567,73 @@ def test_panel_records_a_withdrawal(world, client, django_capture_on_commit_call
     page = client.get(url).content.decode()
     assert 'id="form-answer"' not in page and 'id="form-filing"' not in page
     public = client.get(world["commitment"].get_absolute_url()).content.decode()
-    assert "retirada por la organización el 30 de octubre de 2026" in public
+    assert "la organización desistió de ella el 30 de octubre de 2026" in public
     row = client.get(f"/api/v1/milestones/{world['red'].pk}/").json()["information_requests"][0]
     assert (row["withdrawn_on"], row["business_days_elapsed"], row["overdue"]) == (
         "2026-10-30", 14, False,
     )  # fmt: skip
+
+
+def test_late_is_decided_by_date_on_the_day_off_after_the_deadline(world):
+    # Filed Friday 9 Oct 2026: the deadline's last day is Friday 30 Oct.
+    item = filed(world, filed_on=D(2026, 10, 9), folio="11")
+    assert rules.standing(item, today=D(2026, 10, 30)).deadline_on == D(2026, 10, 30)
+    assert not rules.standing(item, today=D(2026, 10, 30)).overdue
+    # Viewed on Saturday 31 Oct: no business day added, but the last day has passed.
+    s = rules.standing(item, today=D(2026, 10, 31))
+    assert (s.elapsed, s.overdue, s.overdue_by) == (15, True, 1)
+    with translation_es():
+        line = rules.public_line(item, today=D(2026, 10, 31))
+    assert "venció hace 1 día hábil" in line
+    # Withdrawn that Saturday: not "within the legal deadline".
+    withdrawn = withdraw(world, item, D(2026, 10, 31))
+    with translation_es():
+        line = rules.public_line(withdrawn, today=D(2027, 1, 1))
+    assert "1 día hábil después de que venciera el plazo legal" in line
+    # Answered that Saturday instead: late by a business day.
+    answered = filed(world, filed_on=D(2026, 10, 9), folio="12", answered_on=D(2026, 10, 31))
+    s = rules.standing(answered, today=D(2027, 1, 1))
+    assert (s.overdue, s.overdue_by) == (True, 1)
+
+
+def test_a_mistaken_extension_or_withdrawal_can_be_removed(world):
+    m = world["membership"]
+    item = extend(world, filed(world, filed_on=D(2026, 10, 12)), D(2026, 10, 20))
+    item = withdraw(world, item, D(2026, 10, 30))
+    with translation_es(), pytest.raises(ValidationError, match="quita el desistimiento"):
+        services.remove_extension(information_request=item, membership=m, now=LATER)
+    item = services.remove_withdrawal(information_request=item, membership=m, now=LATER)
+    item = services.remove_extension(information_request=item, membership=m, now=LATER)
+    item.refresh_from_db()
+    assert (item.extended_on, item.withdrawn_on) == (None, None)
+    # Waiting again, against the ordinary term.
+    s = rules.standing(item, today=D(2026, 11, 10))
+    assert (s.deadline_days, s.overdue, s.closed) == (15, True, False)
+    with pytest.raises(ValidationError):  # another organisation's
+        services.remove_withdrawal(information_request=item, membership=world["other"], now=LATER)
+
+
+def test_panel_removes_a_withdrawal_and_shows_the_form_of_an_error(
+    world, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        item = withdraw(world, filed(world, filed_on=D(2026, 10, 12)), D(2026, 10, 30))
+    client.force_login(world["people"]["cso"])
+    url = f"/panel/solicitudes/{item.pk}/"
+    page = client.get(url).content.decode()
+    assert 'name="withdrawal-remove"' in page and 'id="form-extension"' not in page
+    # An extension posted from a stale tab: refused, and its form is there with the error.
+    response = client.post(url + "ampliacion/", {"extension-extended_on": "2026-10-20"})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'id="form-extension"' in body and "quita el desistimiento" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url + "retirada/", {"withdrawal-remove": "1"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.withdrawn_on is None
+    public = client.get(world["commitment"].get_absolute_url()).content.decode()
+    assert "desistió" not in public and "sin respuesta" in public
 
 
 def test_filed_on_a_day_off_counts_from_the_next_business_day(world):

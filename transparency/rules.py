@@ -76,9 +76,11 @@ class Standing:
     # was notified within it.
     deadline_days: int
     # Business days counted from the day after filing (a request filed on a day off counts
-    # as filed on the next business day), up to today or, once answered, to the answer.
+    # as filed on the next business day), up to `end`.
     elapsed: int
     deadline_on: dt.date
+    # The day the count stops: the answer, the withdrawal, or today.
+    end: dt.date
     # The day an extension was notified (None: none recorded), and whether it counts: notified
     # on or before the ordinary deadline's last day (a late one does not extend it).
     extended_on: dt.date | None = None
@@ -95,14 +97,23 @@ class Standing:
         return self.withdrawn_on is not None
 
     @property
+    def closed(self):
+        return self.answered or self.withdrawn
+
+    @property
     def overdue(self):
-        """Unanswered past the deadline (up to its withdrawal, if withdrawn), or answered after
-        it."""
-        return self.elapsed > self.deadline_days
+        """Unanswered past the deadline's last day (up to its withdrawal, if withdrawn), or
+        answered after it. By date: an answer or a withdrawal on the day off after the last day
+        is late, though no business day was added."""
+        return self.end > self.deadline_on
 
     @property
     def overdue_by(self):
-        return max(0, self.elapsed - self.deadline_days)
+        """Business days past the deadline; at least 1 when overdue (a day off after the last
+        day counts as the next business day, as a notice given on it does)."""
+        if not self.overdue:
+            return 0
+        return max(1, self.elapsed - self.deadline_days)
 
 
 def extension_business_days():
@@ -131,6 +142,7 @@ def standing(request, *, today):
         deadline_days=days,
         elapsed=elapsed,
         deadline_on=business_days.add_business_days(received, days, extra),
+        end=end,
         extended_on=extended_on,
         extension_counts=counts,
         withdrawn_on=request.withdrawn_on,
@@ -147,10 +159,11 @@ def _extension(s):
     if s.extended_on is None:
         return ""
     if s.extension_counts:
-        return _("deadline extended on %(date)s") % {"date": _date(s.extended_on)}
-    return _("an extension notified on %(date)s, after the legal deadline, does not count") % {
-        "date": _date(s.extended_on)
-    }
+        return _("deadline extension notified on %(date)s") % {"date": _date(s.extended_on)}
+    return _(
+        "an extension notified on %(date)s, after the ordinary deadline had passed, so it does "
+        "not extend it"
+    ) % {"date": _date(s.extended_on)}
 
 
 def _closed(s, filed):
@@ -166,14 +179,14 @@ def _closed(s, filed):
     if s.withdrawn:
         if s.overdue:
             return ngettext(
-                "%(filed)s: withdrawn by the organisation on %(date)s, %(days)d business day "
+                "%(filed)s: the organisation withdrew it on %(date)s, %(days)d business day "
                 "after the legal deadline passed without an answer",
-                "%(filed)s: withdrawn by the organisation on %(date)s, %(days)d business days "
+                "%(filed)s: the organisation withdrew it on %(date)s, %(days)d business days "
                 "after the legal deadline passed without an answer",
                 s.overdue_by,
             ) % {"filed": filed, "date": _date(s.withdrawn_on), "days": s.overdue_by}
         return _(
-            "%(filed)s: withdrawn by the organisation on %(date)s, within the legal deadline"
+            "%(filed)s: the organisation withdrew it on %(date)s, within the legal deadline"
         ) % {"filed": filed, "date": _date(s.withdrawn_on)}
     return None
 

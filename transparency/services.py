@@ -317,12 +317,12 @@ def record_extension(*, information_request, membership, extended_on, now):
             )
             % {"date": formats.date_format(locked.filed_on, "DATE_FORMAT")},
         )
-        if locked.withdrawn_on is not None and extended_on > locked.withdrawn_on:
+        if locked.is_withdrawn:
             raise ValidationError(
-                {
-                    "extended_on": _("The extension cannot come after the withdrawal (%(date)s).")
-                    % {"date": formats.date_format(locked.withdrawn_on, "DATE_FORMAT")}
-                }
+                _(
+                    "The request was withdrawn: remove the withdrawal first if the extension "
+                    "came before it."
+                )
             )
         if locked.answered_on is not None and extended_on > locked.answered_on:
             raise ValidationError(
@@ -362,6 +362,30 @@ def withdraw(*, information_request, membership, withdrawn_on, now):
             % {"date": formats.date_format(earliest, "DATE_FORMAT")},
         )
         locked.withdrawn_on, locked.updated_at = withdrawn_on, now
+        locked.save(update_fields=["withdrawn_on", "updated_at"])
+        invalidate_commitment_pages(locked.milestone.commitment_id)
+        return locked
+
+
+def remove_extension(*, information_request, membership, now):
+    """Remove an extension recorded by mistake (the institution notified none)."""
+    _check_membership(membership, information_request.organisation)
+    with transaction.atomic():
+        locked = _locked(information_request)
+        if locked.is_withdrawn:
+            raise ValidationError(_("The request was withdrawn: remove the withdrawal first."))
+        locked.extended_on, locked.updated_at = None, now
+        locked.save(update_fields=["extended_on", "updated_at"])
+        invalidate_commitment_pages(locked.milestone.commitment_id)
+        return locked
+
+
+def remove_withdrawal(*, information_request, membership, now):
+    """Remove a withdrawal recorded by mistake: the request counts again as waiting."""
+    _check_membership(membership, information_request.organisation)
+    with transaction.atomic():
+        locked = _locked(information_request)
+        locked.withdrawn_on, locked.updated_at = None, now
         locked.save(update_fields=["withdrawn_on", "updated_at"])
         invalidate_commitment_pages(locked.milestone.commitment_id)
         return locked
