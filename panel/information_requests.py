@@ -313,62 +313,57 @@ def _record(request, item, membership, *, form_class, prefix, service, success, 
     return _detail_page(request, item, membership, status=400, **{prefix: form})
 
 
-@require_POST
-@_signed_in
-def record_filing(request, item, membership):
-    return _record(
-        request,
-        item,
-        membership,
-        form_class=FilingForm,
-        prefix="filing",
-        service=services.record_filing,
-        success=_("Filing recorded: the commitment's page now shows it."),
-    )
+def _recording(*, form_class, prefix, service, success, remove=None):
+    """The POST view of one of the detail page's forms (_record); messages are lazy texts,
+    translated in the request's language."""
+
+    @require_POST
+    @_signed_in
+    def view(request, item, membership):
+        return _record(
+            request,
+            item,
+            membership,
+            form_class=form_class,
+            prefix=prefix,
+            service=service,
+            success=str(success),
+            remove=remove and (remove[0], str(remove[1])),
+        )
+
+    view.__name__ = f"record_{prefix}"
+    return view
 
 
-@require_POST
-@_signed_in
-def record_answer(request, item, membership):
-    return _record(
-        request,
-        item,
-        membership,
-        form_class=AnswerForm,
-        prefix="answer",
-        service=services.record_answer,
-        success=_("Answer recorded."),
-    )
-
-
-@require_POST
-@_signed_in
-def record_extension(request, item, membership):
-    return _record(
-        request,
-        item,
-        membership,
-        form_class=ExtensionForm,
-        prefix="extension",
-        service=services.record_extension,
-        success=_("Extension recorded: the deadline on the commitment's page counts it."),
-        remove=(services.remove_extension, _("Extension removed.")),
-    )
-
-
-@require_POST
-@_signed_in
-def withdraw(request, item, membership):
-    return _record(
-        request,
-        item,
-        membership,
-        form_class=WithdrawalForm,
-        prefix="withdrawal",
-        service=services.withdraw,
-        success=_("Withdrawal recorded: the commitment's page shows it."),
-        remove=(services.remove_withdrawal, _("Withdrawal removed: the request counts again.")),
-    )
+record_filing = _recording(
+    form_class=FilingForm,
+    prefix="filing",
+    service=services.record_filing,
+    success=gettext_lazy("Filing recorded: the commitment's page now shows it."),
+)
+record_answer = _recording(
+    form_class=AnswerForm,
+    prefix="answer",
+    service=services.record_answer,
+    success=gettext_lazy("Answer recorded."),
+)
+record_extension = _recording(
+    form_class=ExtensionForm,
+    prefix="extension",
+    service=services.record_extension,
+    success=gettext_lazy("Extension recorded: the deadline on the commitment's page counts it."),
+    remove=(services.remove_extension, gettext_lazy("Extension removed.")),
+)
+withdraw = _recording(
+    form_class=WithdrawalForm,
+    prefix="withdrawal",
+    service=services.withdraw,
+    success=gettext_lazy("Withdrawal recorded: the commitment's page shows it."),
+    remove=(
+        services.remove_withdrawal,
+        gettext_lazy("Withdrawal removed: the request counts again."),
+    ),
+)
 
 
 @require_POST

@@ -367,25 +367,33 @@ def withdraw(*, information_request, membership, withdrawn_on, now):
         return locked
 
 
-def remove_extension(*, information_request, membership, now):
-    """Remove an extension recorded by mistake (the institution notified none)."""
+def _clear(information_request, membership, field, *, now, refuse=None):
+    """Set `field` back to None (a record made by mistake), unless `refuse` (the locked
+    request -> a message or None) says why not."""
     _check_membership(membership, information_request.organisation)
     with transaction.atomic():
         locked = _locked(information_request)
-        if locked.is_withdrawn:
-            raise ValidationError(_("The request was withdrawn: remove the withdrawal first."))
-        locked.extended_on, locked.updated_at = None, now
-        locked.save(update_fields=["extended_on", "updated_at"])
+        reason = refuse and refuse(locked)
+        if reason:
+            raise ValidationError(reason)
+        setattr(locked, field, None)
+        locked.updated_at = now
+        locked.save(update_fields=[field, "updated_at"])
         invalidate_commitment_pages(locked.milestone.commitment_id)
         return locked
+
+
+def remove_extension(*, information_request, membership, now):
+    """Remove an extension recorded by mistake (the institution notified none)."""
+
+    def refuse(locked):
+        if locked.is_withdrawn:
+            return _("The request was withdrawn: remove the withdrawal first.")
+        return None
+
+    return _clear(information_request, membership, "extended_on", now=now, refuse=refuse)
 
 
 def remove_withdrawal(*, information_request, membership, now):
     """Remove a withdrawal recorded by mistake: the request counts again as waiting."""
-    _check_membership(membership, information_request.organisation)
-    with transaction.atomic():
-        locked = _locked(information_request)
-        locked.withdrawn_on, locked.updated_at = None, now
-        locked.save(update_fields=["withdrawn_on", "updated_at"])
-        invalidate_commitment_pages(locked.milestone.commitment_id)
-        return locked
+    return _clear(information_request, membership, "withdrawn_on", now=now)
