@@ -44,6 +44,10 @@ PAGES = {
     "recently overdue": "/recien-vencidos/",
     "upcoming deadlines": "/proximos-vencimientos/",
     "open data": "/datos/",
+    "how we measure": "/como-medimos/",
+    # Not a public page: the site's frame (base template, header, footer, middleware) around a
+    # small form and no data, to tell what the frame costs from what a page's data costs.
+    "the frame: sign-in page": "/cuenta/entrar/",
 }
 
 
