@@ -9,7 +9,8 @@ It creates (and drops first) the database ogp_bench_pages, loads 32 states x 40 
 (times --scale) x 6 milestones x 3 evidence, computes the lights, then measures each URL with
 wrk, first with the public page cache on, then off (PUBLIC_PAGE_CACHE=false) to show what the
 cache buys. Then, in this process, each page uncached through Django's test client: its SQL
-queries, its time, and the time of its *render floor*: the same template rendered again from
+queries, its time, the part of it spent in SQL (from sending each query to its rows
+received), and the time of its *render floor*: the same template rendered again from
 the context the view built, whose query sets are already evaluated (what is left once the data
 is in memory is rendering); and for the pages summing every state's share of their figures
 (each share kept apart, commitments.cache.per_state), their time after a write in one state
@@ -192,12 +193,16 @@ def main():
         ).stdout
     )
     print("\nIn process, cache off (median of the repeats)")
-    print("| page | SQL queries | time | render floor | page throughput vs its floor |")
-    print("|---|---|---|---|---|")
+    print(
+        "| page | SQL queries | time | of it in SQL | render floor | the rest (queries built, "
+        "rows read, view) | page throughput vs its floor |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for name, f in floor.items():
+        rest = f["ms"] - f["sql_ms"] - f["floor_ms"]
         print(
-            f"| {name} | {f['queries']} | {f['ms']:.1f} ms | {f['floor_ms']:.1f} ms "
-            f"| {f['floor_ms'] / f['ms']:.2f} |"
+            f"| {name} | {f['queries']} | {f['ms']:.1f} ms | {f['sql_ms']:.1f} ms "
+            f"| {f['floor_ms']:.1f} ms | {rest:.1f} ms | {f['floor_ms'] / f['ms']:.2f} |"
         )
     print("\nIn process, cache off: pages summing every state's share of their figures")
     print("| page | every share kept | one state's share written | no share kept |")
@@ -248,14 +253,25 @@ def in_process(repeat):
         signals.template_rendered.connect(keep)
         client.get(path)  # warm: connections, translations, template loaders
         captured.clear()
-        times = []
+        times, sql_times = [], []
         for _ in range(repeat):
             # The log keeps the last 9,000 queries: full, it counts none (indices stop moving).
             connection.queries_log.clear()
+            in_sql = [0.0]
+
+            def timed(execute, sql, params, many, context, in_sql=in_sql):
+                # From sending the query to its rows received (psycopg reads them all).
+                started = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    in_sql[0] += time.perf_counter() - started
+
             started = time.perf_counter()
-            with CaptureQueriesContext(connection) as queries:
+            with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(timed):
                 response = client.get(path)
             times.append(time.perf_counter() - started)
+            sql_times.append(in_sql[0])
             query_count = len(queries)  # read now: the count is a slice of the log
             assert response.status_code == 200, (path, response.status_code)
         signals.template_rendered.disconnect(keep)
@@ -299,6 +315,7 @@ def in_process(repeat):
             **shares,
             "queries": query_count,
             "ms": statistics.median(times) * 1000,
+            "sql_ms": statistics.median(sql_times) * 1000,
             "floor_ms": statistics.median(floors) * 1000,
             "template": template_name,
             "floor_queries": floor_query_count,  # 0 when the context held all the data
