@@ -21,6 +21,7 @@ the ratios with their median. Not run by the tests or CI.
 
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ogp_bench) names the database;
 it is created if missing and its tracker tables are emptied: never point it at real data.
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/8) is the cache, as for bench/flag_stale.py.
 """
 
 import argparse

@@ -199,6 +199,8 @@ def main():
     )
     print("|---|---|---|---|---|---|---|")
     for name, f in floor.items():
+        # A floor that ran queries would count their time twice (in SQL and in the floor).
+        assert f["floor_queries"] == 0, (name, f["floor_queries"])
         rest = f["ms"] - f["sql_ms"] - f["floor_ms"]
         print(
             f"| {name} | {f['queries']} | {f['ms']:.1f} ms | {f['sql_ms']:.1f} ms "
